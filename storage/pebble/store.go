@@ -1,0 +1,306 @@
+package pebble
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"k8s.io/utils/clock"
+
+	"kite/storage"
+	"kite/storage/fanout"
+)
+
+// Config configures a Store.
+type Config struct {
+	// Dir is the directory of the database. Required; created when missing.
+	Dir string
+	// HistoryRetention is how long history is kept before background compaction
+	// removes it (default 5 minutes).
+	HistoryRetention time.Duration
+	// CompactInterval is how often background compaction runs (default: a tenth of
+	// HistoryRetention, between 1 second and 1 minute).
+	CompactInterval time.Duration
+	// TTLSweepInterval is how often expired keys are deleted (default 1 second).
+	TTLSweepInterval time.Duration
+	// WatchCacheSize is the number of recent changes kept in memory for watchers
+	// (default 8192).
+	WatchCacheSize int
+	// Logger receives the store's logs (default slog.Default()).
+	Logger *slog.Logger
+	// Clock drives compaction and TTL expiry (default the real clock).
+	Clock clock.WithTicker
+}
+
+// Stats describe the store.
+type Stats struct {
+	Keys      int64
+	Revision  int64
+	Compacted int64
+}
+
+// Store is the Pebble-backed storage.Interface.
+type Store struct {
+	cfg Config
+	db  *pebble.DB
+	log *slog.Logger
+	hub *fanout.Hub
+
+	requests  chan *request
+	closing   chan struct{} // closed by Close: stop taking requests
+	committed chan struct{} // closed when the committer has exited
+	closeOnce sync.Once
+	bg        sync.WaitGroup
+
+	view      atomic.Pointer[view] // the newest durable state, for readers
+	keys      atomic.Int64
+	compacted atomic.Int64
+	failed    atomic.Pointer[error] // a fatal write error; the store refuses writes after it
+
+	compactMu sync.Mutex // one compaction at a time
+}
+
+// Open opens (or creates) the store in cfg.Dir. Data that is not a Kite store, or
+// that cannot be decoded, fails with an error matching storage.ErrCorrupt.
+func Open(ctx context.Context, cfg Config) (s *Store, err error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("pebble: Config.Dir is required")
+	}
+	if cfg.HistoryRetention <= 0 {
+		cfg.HistoryRetention = 5 * time.Minute
+	}
+	if cfg.CompactInterval <= 0 {
+		cfg.CompactInterval = min(max(cfg.HistoryRetention/10, time.Second), time.Minute)
+	}
+	if cfg.TTLSweepInterval <= 0 {
+		cfg.TTLSweepInterval = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	db, err := openDB(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	s = &Store{
+		cfg:       cfg,
+		db:        db,
+		log:       cfg.Logger,
+		requests:  make(chan *request, 1024),
+		closing:   make(chan struct{}),
+		committed: make(chan struct{}),
+	}
+	rev, err := s.load()
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s.view.Store(newView(db, rev))
+	s.hub, err = fanout.New(fanout.Config{
+		Revision:          rev,
+		Capacity:          cfg.WatchCacheSize,
+		History:           s.history,
+		CompactedRevision: s.compacted.Load,
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	go s.commitLoop()
+	s.bg.Add(2)
+	go s.compactLoop()
+	go s.expireLoop()
+	return s, nil
+}
+
+// openDB opens the Pebble database, refusing a directory that holds something else.
+func openDB(dir string) (db *pebble.DB, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("pebble: create %s: %w", dir, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pebble: read %s: %w", dir, err)
+	}
+	// Pebble panics on some kinds of damage; a damaged store must be an error.
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, fmt.Errorf("%w: %s: %v", storage.ErrCorrupt, dir, p)
+		}
+	}()
+	opts := &pebble.Options{ErrorIfNotExists: len(entries) > 0, Logger: quietLogger{}}
+	db, err = pebble.Open(dir, opts)
+	switch {
+	case err == nil:
+		return db, nil
+	case len(entries) > 0 && errors.Is(err, fs.ErrNotExist), pebble.IsCorruptionError(err):
+		return nil, fmt.Errorf("%w: %s does not hold a readable Kite store: %v", storage.ErrCorrupt, dir, err)
+	default:
+		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
+	}
+}
+
+// load reads the store's metadata, marking a new store as Kite's.
+func (s *Store) load() (int64, error) {
+	format, err := s.getRaw(s.db, keyFormat)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		it, err := s.db.NewIter(nil)
+		if err != nil {
+			return 0, err
+		}
+		nonEmpty := it.First()
+		if err := it.Close(); err != nil {
+			return 0, err
+		}
+		if nonEmpty {
+			return 0, fmt.Errorf("%w: %s holds a Pebble database that is not a Kite store", storage.ErrCorrupt, s.cfg.Dir)
+		}
+		if err := s.db.Set(keyFormat, []byte(formatMarker), pebble.Sync); err != nil {
+			return 0, err
+		}
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case string(format) != formatMarker:
+		return 0, fmt.Errorf("%w: %s has store format %q, this Kite reads %q", storage.ErrCorrupt, s.cfg.Dir, format, formatMarker)
+	}
+	counters := []struct {
+		key []byte
+		dst func(int64)
+	}{
+		{keyCount, s.keys.Store},
+		{keyCompacted, s.compacted.Store},
+	}
+	for _, c := range counters {
+		if err := s.loadCounter(c.key, c.dst); err != nil {
+			return 0, err
+		}
+	}
+	var rev int64
+	if err := s.loadCounter(keyRevision, func(v int64) { rev = v }); err != nil {
+		return 0, err
+	}
+	return rev, nil
+}
+
+func (s *Store) loadCounter(key []byte, dst func(int64)) error {
+	b, err := s.getRaw(s.db, key)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v, err := decodeUint(b)
+	if err != nil {
+		return err
+	}
+	dst(v)
+	return nil
+}
+
+// getRaw reads one Pebble key, copying its value.
+func (s *Store) getRaw(r pebble.Reader, key []byte) ([]byte, error) {
+	v, closer, err := r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	return append([]byte(nil), v...), nil
+}
+
+// Stats returns the number of live keys and the revisions of the store.
+func (s *Store) Stats() Stats {
+	return Stats{Keys: s.keys.Load(), Revision: s.view.Load().rev, Compacted: s.compacted.Load()}
+}
+
+// CurrentRevision returns the revision of the newest durable write.
+func (s *Store) CurrentRevision(ctx context.Context) (int64, error) {
+	if err := s.usable(); err != nil {
+		return 0, err
+	}
+	return s.view.Load().rev, nil
+}
+
+func (s *Store) usable() error {
+	select {
+	case <-s.closing:
+		return storage.ErrClosed
+	default:
+	}
+	if p := s.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Close stops watchers and background work, then closes the database.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		<-s.committed
+		s.bg.Wait()
+		s.hub.Close()
+		s.view.Load().release()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// view is a snapshot of the store as of a durable revision. Readers take a reference;
+// the store holds one while the view is the newest.
+type view struct {
+	snap *pebble.Snapshot
+	rev  int64
+	refs atomic.Int32
+}
+
+func newView(db *pebble.DB, rev int64) *view {
+	v := &view{snap: db.NewSnapshot(), rev: rev}
+	v.refs.Store(1)
+	return v
+}
+
+// acquireView returns the newest view with a reference taken; call release after.
+func (s *Store) acquireView() *view {
+	for {
+		v := s.view.Load()
+		n := v.refs.Load()
+		if n > 0 && v.refs.CompareAndSwap(n, n+1) {
+			return v
+		}
+		// n == 0: v is being retired and a newer view has been published.
+	}
+}
+
+func (v *view) release() {
+	if v.refs.Add(-1) == 0 {
+		_ = v.snap.Close()
+	}
+}
+
+// quietLogger keeps Pebble's informational chatter out of the server's output.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+func (quietLogger) Errorf(format string, args ...any) {
+	slog.Error(fmt.Sprintf("pebble: "+format, args...))
+}
+func (quietLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf("pebble: "+format, args...))
+}
