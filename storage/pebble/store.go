@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"k8s.io/utils/clock"
 
 	"kite/storage"
@@ -39,6 +41,16 @@ type Config struct {
 	Clock clock.WithTicker
 }
 
+// Pebble's defaults (an 8 MiB block cache, 4 MiB memtables) are sized for embedding in
+// something else; the API server's lists of thousands of objects want the recent data
+// in memory, so the store trades some memory for them.
+const (
+	cacheSize    = 64 << 20
+	memTableSize = 32 << 20
+
+	slowDiskThreshold = 5 * time.Second
+)
+
 // Stats describe the store.
 type Stats struct {
 	Keys      int64
@@ -48,10 +60,11 @@ type Stats struct {
 
 // Store is the Pebble-backed storage.Interface.
 type Store struct {
-	cfg Config
-	db  *pebble.DB
-	log *slog.Logger
-	hub *fanout.Hub
+	cfg      Config
+	db       *pebble.DB
+	fsCloser io.Closer // stops the disk health checks
+	log      *slog.Logger
+	hub      *fanout.Hub
 
 	requests  chan *request
 	closing   chan struct{} // closed by Close: stop taking requests
@@ -88,13 +101,18 @@ func Open(ctx context.Context, cfg Config) (s *Store, err error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
-	db, err := openDB(cfg.Dir)
+	fs, fsCloser := vfs.WithDiskHealthChecks(vfs.Default, slowDiskThreshold, nil, func(info vfs.DiskSlowInfo) {
+		cfg.Logger.Warn("store disk is slow", "op", info.String())
+	})
+	db, err := openDB(cfg.Dir, fs)
 	if err != nil {
+		_ = fsCloser.Close()
 		return nil, err
 	}
 	s = &Store{
 		cfg:       cfg,
 		db:        db,
+		fsCloser:  fsCloser,
 		log:       cfg.Logger,
 		requests:  make(chan *request, 1024),
 		closing:   make(chan struct{}),
@@ -103,6 +121,7 @@ func Open(ctx context.Context, cfg Config) (s *Store, err error) {
 	rev, err := s.load()
 	if err != nil {
 		_ = db.Close()
+		_ = fsCloser.Close()
 		return nil, err
 	}
 	s.view.Store(newView(db, rev))
@@ -114,6 +133,7 @@ func Open(ctx context.Context, cfg Config) (s *Store, err error) {
 	})
 	if err != nil {
 		_ = db.Close()
+		_ = fsCloser.Close()
 		return nil, err
 	}
 	go s.commitLoop()
@@ -124,7 +144,7 @@ func Open(ctx context.Context, cfg Config) (s *Store, err error) {
 }
 
 // openDB opens the Pebble database, refusing a directory that holds something else.
-func openDB(dir string) (db *pebble.DB, err error) {
+func openDB(dir string, fs vfs.FS) (db *pebble.DB, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pebble: create %s: %w", dir, err)
 	}
@@ -138,12 +158,24 @@ func openDB(dir string) (db *pebble.DB, err error) {
 			db, err = nil, fmt.Errorf("%w: %s: %v", storage.ErrCorrupt, dir, p)
 		}
 	}()
-	opts := &pebble.Options{ErrorIfNotExists: len(entries) > 0, Logger: quietLogger{}}
+	cache := pebble.NewCache(cacheSize)
+	defer cache.Unref() // the DB holds its own reference
+	opts := &pebble.Options{
+		ErrorIfNotExists: len(entries) > 0,
+		FS:               fs,
+		Logger:           quietLogger{},
+		Cache:            cache,
+		MemTableSize:     memTableSize,
+	}
+	for i := range opts.Levels {
+		// Create must learn that a key is absent without reading every level.
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
 	db, err = pebble.Open(dir, opts)
 	switch {
 	case err == nil:
 		return db, nil
-	case len(entries) > 0 && errors.Is(err, fs.ErrNotExist), pebble.IsCorruptionError(err):
+	case errors.Is(err, pebble.ErrDBDoesNotExist), pebble.IsCorruptionError(err):
 		return nil, fmt.Errorf("%w: %s does not hold a readable Kite store: %v", storage.ErrCorrupt, dir, err)
 	default:
 		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
@@ -257,7 +289,7 @@ func (s *Store) Close() error {
 		s.bg.Wait()
 		s.hub.Close()
 		s.view.Load().release()
-		err = s.db.Close()
+		err = errors.Join(s.db.Close(), s.fsCloser.Close())
 	})
 	return err
 }
