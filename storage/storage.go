@@ -136,7 +136,8 @@ func (t EventType) String() string {
 	return "UNKNOWN"
 }
 
-// Event is one change seen by a watch.
+// Event is one change seen by a watch. Its Value and PrevValue may be shared with
+// other watchers of the same change and must not be modified.
 type Event struct {
 	Type EventType
 	Key  string
