@@ -36,9 +36,10 @@ type Interface interface {
 	// It returns the new object, whose ModRevision is the revision of this write.
 	Create(ctx context.Context, key string, value []byte, opts WriteOptions) (*KeyValue, error)
 
-	// Update replaces the value of key if its ModRevision is still expectedRev. It fails
-	// with ErrNotFound when the key does not exist and with a *ConflictError (which
-	// matches ErrConflict) carrying the current object otherwise.
+	// Update replaces the value of key if its ModRevision is still expectedRev (so an
+	// expectedRev of 0 always conflicts). It fails with ErrNotFound when the key does not
+	// exist and with a *ConflictError (which matches ErrConflict) carrying the current
+	// object otherwise.
 	Update(ctx context.Context, key string, value []byte, expectedRev int64, opts WriteOptions) (*KeyValue, error)
 
 	// Delete removes key if its ModRevision is still expectedRev, or unconditionally when

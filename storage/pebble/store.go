@@ -176,7 +176,7 @@ func openDB(dir string, fs vfs.FS) (db *pebble.DB, err error) {
 	case err == nil:
 		return db, nil
 	case errors.Is(err, pebble.ErrDBDoesNotExist), pebble.IsCorruptionError(err):
-		return nil, fmt.Errorf("%w: %s does not hold a readable Kite store: %v", storage.ErrCorrupt, dir, err)
+		return nil, fmt.Errorf("%w: %s does not hold a readable Kite store: %w", storage.ErrCorrupt, dir, err)
 	default:
 		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
 	}
