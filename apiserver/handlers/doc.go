@@ -1,0 +1,13 @@
+// Package handlers holds the API server's HTTP handlers. They are HTTP only: they read
+// the request, call what they are given, and encode the answer; routing and the filter
+// chain (authentication) live in package apiserver.
+//
+// This is also the one place where failures become Kubernetes Status objects
+// (WriteStatus), so every error a client sees has upstream's shape.
+//
+// Endpoints so far:
+//   - health (health.go): /healthz, /livez and /readyz with upstream's plain-text format,
+//     ?verbose and ?exclude=, and one path per check (/readyz/etcd);
+//   - version (version.go): /version, the build's version.Info as upstream encodes it;
+//   - status (status.go): 401 Unauthorized and 404 NotFound answers.
+package handlers

@@ -1,0 +1,154 @@
+package apiserver
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"k8s.io/apimachinery/pkg/version"
+
+	"kite/apiserver/auth"
+	"kite/storage"
+)
+
+// Config is what a Server needs.
+type Config struct {
+	// Store keeps every object. Required.
+	Store storage.Interface
+	// Version is served at /version. Required (GitVersion must be set).
+	Version version.Info
+	// ServingCert is the TLS certificate the server presents. Required by Serve and
+	// TLSConfig.
+	ServingCert tls.Certificate
+	// ClientCAs verify client certificates; a client with a certificate they signed is
+	// authenticated as the certificate's subject. Required by Serve and TLSConfig.
+	ClientCAs *x509.CertPool
+	// Logger receives the server's logs. Default: slog.Default().
+	Logger *slog.Logger
+	// LogCheck backs the "log" health check: it returns an error when logging is
+	// blocked. Default: always healthy.
+	LogCheck func() error
+	// StoreCheckTimeout bounds the "etcd" health checks. Default: 2s.
+	StoreCheckTimeout time.Duration
+	// ShutdownTimeout is how long Serve lets requests in flight finish once its context
+	// ends before it closes their connections. Default: 10s.
+	ShutdownTimeout time.Duration
+}
+
+// Server is the API server. It is an http.Handler (the whole chain, for tests) and
+// serves TLS with Serve.
+type Server struct {
+	cfg          Config
+	logger       *slog.Logger
+	authn        *auth.Authenticator
+	handler      http.Handler
+	shuttingDown atomic.Bool
+}
+
+// New validates cfg, fills its defaults and builds the request chain.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("apiserver: Config.Store is required")
+	}
+	if cfg.Version.GitVersion == "" {
+		return nil, errors.New("apiserver: Config.Version.GitVersion is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.LogCheck == nil {
+		cfg.LogCheck = func() error { return nil }
+	}
+	if cfg.StoreCheckTimeout <= 0 {
+		cfg.StoreCheckTimeout = 2 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.ClientCAs == nil {
+		return nil, errors.New("apiserver: Config.ClientCAs is required")
+	}
+	authn, err := auth.New(auth.Config{ClientCAs: cfg.ClientCAs, AnonymousPaths: auth.PublicInfoPaths()})
+	if err != nil {
+		return nil, fmt.Errorf("apiserver: %w", err)
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, authn: authn}
+	s.handler = s.withAuthentication(s.routes())
+	return s, nil
+}
+
+// ServeHTTP runs a request through the chain. The request must carry its TLS state
+// (r.TLS) for client-certificate authentication; without it the request is anonymous.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// TLSConfig returns the server side TLS configuration: the serving certificate, and a
+// request for a client certificate. The authenticator verifies it against ClientCAs, so
+// a client with a bad one gets a 401 Status, and a client without one is anonymous.
+func (s *Server) TLSConfig() (*tls.Config, error) {
+	if len(s.cfg.ServingCert.Certificate) == 0 {
+		return nil, errors.New("apiserver: Config.ServingCert is required to serve")
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{s.cfg.ServingCert},
+		ClientAuth:   tls.RequestClientCert,
+		MinVersion:   tls.VersionTLS12,
+	}, nil
+}
+
+// Serve serves HTTPS (HTTP/2 and HTTP/1.1) on ln until ctx ends, then shuts down:
+// /readyz starts failing, the listener closes, and requests in flight get
+// ShutdownTimeout to finish. It returns nil after a clean shutdown and closes ln in
+// every case.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	tlsCfg, err := s.TLSConfig()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{
+		Handler:   s,
+		TLSConfig: tlsCfg,
+		// Bounds a client that opens a connection and never sends a request.
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		// TLS handshake failures (an untrusted client certificate, say) land here; they
+		// are the only trace of why a client was turned away.
+		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelInfo),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.ServeTLS(ln, "", "") }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("apiserver: %w", err)
+	case <-ctx.Done():
+	}
+
+	s.shuttingDown.Store(true)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err = hs.Shutdown(shutdownCtx)
+	if err != nil {
+		s.logger.Warn("requests still running at the shutdown deadline; closing their connections", "err", err)
+		err = hs.Close()
+	}
+	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	if err != nil {
+		return fmt.Errorf("apiserver: shutdown: %w", err)
+	}
+	return nil
+}
+
+// ShuttingDown reports whether shutdown has begun.
+func (s *Server) ShuttingDown() bool { return s.shuttingDown.Load() }

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+	"k8s.io/klog/v2"
+
+	"kite/apiserver"
+	"kite/datadir"
+	"kite/pki"
+	"kite/storage"
+	"kite/storage/pebble"
+)
+
+// serverOptions are the flags of `kite server`.
+type serverOptions struct {
+	dataDir          string
+	bindAddress      net.IP
+	securePort       int
+	tlsSANs          []string
+	historyRetention time.Duration
+}
+
+func serverFlags(o *serverOptions) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("kite server", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.StringVar(&o.dataDir, "data-dir", "./.kite",
+		"Directory for the store, certificates and kubeconfig; created if missing. One server at a time may use it.")
+	fs.IPVar(&o.bindAddress, "bind-address", net.IPv4zero,
+		"IP address to serve HTTPS on (0.0.0.0 or :: for all interfaces).")
+	fs.IntVar(&o.securePort, "secure-port", 6443,
+		"Port to serve HTTPS on (0 picks a free port).")
+	fs.StringSliceVar(&o.tlsSANs, "tls-san", nil,
+		"Extra DNS name or IP address for the serving certificate (repeatable, or comma-separated).")
+	fs.DurationVar(&o.historyRetention, "history-retention", 5*time.Minute,
+		"How long the store keeps past revisions for watches and consistent reads before compacting them.")
+	return fs
+}
+
+func serverUsage(w io.Writer, fs *pflag.FlagSet) {
+	fmt.Fprintln(w, "Run the Kubernetes API server on a data directory.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "On first start it makes a cluster CA and certificates in DATA-DIR/pki, and at every")
+	fmt.Fprintln(w, "start it writes DATA-DIR/kubeconfig for kubectl. SIGINT or SIGTERM stops it cleanly.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage:")
+	fmt.Fprintln(w, "  kite server [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Flags:")
+	fmt.Fprint(w, fs.FlagUsages())
+	fmt.Fprintln(w, "  -h, --help                         Show this help.")
+}
+
+func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, started time.Time) int {
+	var o serverOptions
+	fs := serverFlags(&o)
+	fs.SetOutput(io.Discard) // errors are reported below, on one line
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			serverUsage(stdout, fs)
+			return exitOK
+		}
+		return usageError(stderr, "kite server", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError(stderr, "kite server", fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if o.securePort < 0 || o.securePort > 65535 {
+		return usageError(stderr, "kite server", fmt.Errorf("--secure-port %d is not a port number", o.securePort))
+	}
+	if o.historyRetention <= 0 {
+		return usageError(stderr, "kite server", fmt.Errorf("--history-retention must be positive, not %s", o.historyRetention))
+	}
+
+	ctx, stopSignals := withSignals(ctx, stderr)
+	defer stopSignals()
+	return serve(ctx, o, stderr, started)
+}
+
+// withSignals returns a context that ends at the first SIGINT or SIGTERM. After that
+// first signal the default action is restored, so a second one stops a stuck shutdown.
+func withSignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			signal.Stop(sigs)
+			name := sig.String()
+			if s, ok := sig.(syscall.Signal); ok {
+				name = unix.SignalName(s)
+			}
+			fmt.Fprintf(stderr, "kite: %s received, shutting down (send it again to force)\n", name)
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+}
+
+// serve runs the server until ctx ends. It reports each start-up step on stderr with
+// its duration; after start-up it logs through slog.
+func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.Time) int {
+	say := func(format string, args ...any) { fmt.Fprintf(stderr, "kite: "+format+"\n", args...) }
+	step := time.Now()
+	took := func() string {
+		d := time.Since(step)
+		step = time.Now()
+		return formatDuration(d)
+	}
+
+	logw := newStallWriter(stallWriterConfig{W: stderr})
+	logger := slog.New(slog.NewTextHandler(logw, nil))
+	// client-go logs through klog; send it to the same place.
+	klog.SetSlogLogger(logger)
+
+	dir, err := datadir.Open(datadir.Config{Path: o.dataDir})
+	if err != nil {
+		return fail(stderr, exitUsage, err)
+	}
+	defer dir.Close()
+	say("data dir %s ready (lock held) in %s", o.dataDir, took())
+
+	bundle, err := pki.Ensure(pki.Config{Dir: dir.PKI(), ExtraSANs: servingSANs(o)})
+	if err != nil {
+		// Every failure here is about the data dir's certificates or a --tls-san value.
+		return fail(stderr, exitUsage, err)
+	}
+	say("%s in %s", describeCerts(bundle), took())
+
+	store, err := pebble.Open(ctx, pebble.Config{Dir: dir.DB(), HistoryRetention: o.historyRetention, Logger: logger})
+	if err != nil {
+		if errors.Is(err, storage.ErrCorrupt) {
+			return fail(stderr, exitUsage, fmt.Errorf("data dir %s is not usable: %w", o.dataDir, err))
+		}
+		return fail(stderr, exitFailure, err)
+	}
+	closeStore := func() error {
+		if store == nil {
+			return nil
+		}
+		err := store.Close()
+		store = nil
+		return err
+	}
+	defer closeStore()
+	st := store.Stats()
+	say("store opened (%d keys, rev %d) in %s", st.Keys, st.Revision, took())
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.bindAddress.String(), strconv.Itoa(o.securePort)))
+	if err != nil {
+		return fail(stderr, exitFailure, err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	server := "https://" + net.JoinHostPort(clientHost(o.bindAddress), strconv.Itoa(port))
+	if err := pki.WriteKubeconfig(dir.Kubeconfig(), server, bundle); err != nil {
+		ln.Close()
+		return fail(stderr, exitUsage, err)
+	}
+
+	srv, err := apiserver.New(apiserver.Config{
+		Store:       store,
+		Version:     kiteVersion(),
+		ServingCert: bundle.Serving,
+		ClientCAs:   bundle.ClientCAs(),
+		Logger:      logger,
+		LogCheck:    logw.Check,
+	})
+	if err != nil {
+		ln.Close()
+		return fail(stderr, exitFailure, err)
+	}
+	say("serving on https://%s", net.JoinHostPort(o.bindAddress.String(), strconv.Itoa(port)))
+	// The socket is listening, so connections made from now on are answered.
+	say("ready in %s. Use: kubectl --kubeconfig %s get --raw /version",
+		formatDuration(time.Since(started)), dir.Kubeconfig())
+
+	serveErr := srv.Serve(ctx, ln)
+	if serveErr != nil {
+		logger.Error("serving failed", "err", serveErr)
+	}
+	if err := closeStore(); err != nil {
+		logger.Error("closing the store", "err", err)
+		return exitFailure
+	}
+	if err := dir.Close(); err != nil {
+		logger.Error("releasing the data dir lock", "err", err)
+		return exitFailure
+	}
+	if serveErr != nil {
+		return exitFailure
+	}
+	say("stopped")
+	return exitOK
+}
+
+// servingSANs adds a specific bind address to the --tls-san values: clients reach the
+// server there, so the certificate must name it.
+func servingSANs(o serverOptions) []string {
+	sans := append([]string(nil), o.tlsSANs...)
+	if !o.bindAddress.IsUnspecified() {
+		sans = append(sans, o.bindAddress.String())
+	}
+	return sans
+}
+
+// clientHost is the address the admin kubeconfig points at: 127.0.0.1 when the server
+// listens on all interfaces (0.0.0.0 and :: both accept IPv4), else the one address it
+// listens on.
+func clientHost(bind net.IP) string {
+	if bind.IsUnspecified() {
+		return "127.0.0.1"
+	}
+	return bind.String()
+}
+
+// describeCerts says what pki.Ensure did, for the start-up report.
+func describeCerts(b *pki.Bundle) string {
+	switch {
+	case b.CAGenerated():
+		return "certificates generated"
+	case len(b.Made) == 0:
+		return "certificates loaded"
+	}
+	msg := "certificates loaded, renewed"
+	for i, m := range b.Made {
+		if i > 0 {
+			msg += ","
+		}
+		msg += fmt.Sprintf(" %s (%s)", m.Name, m.Reason)
+	}
+	return msg
+}
+
+// formatDuration prints a start-up step's duration in milliseconds, the unit that
+// tells them apart ("12ms", "<1ms", "1.25s").
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return "<1ms"
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
