@@ -1,0 +1,82 @@
+# Kite's developer entry points. Each target is a thin layer over `go` and the scripts in
+# hack/, so what a target does can be read here in one line. `make` alone lists them.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+BIN := bin
+KITE := $(BIN)/kite
+# The data directory of a developer run: store, certificates, kubeconfig.
+DATA_DIR ?= .kite
+# The machines have two cores: two test binaries at a time, with the race detector, and a
+# limit well inside CI's time.
+TEST_FLAGS ?= -race -count=1 -timeout 30m -p 2
+
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(BIN)/golangci-lint
+
+.PHONY: help build run test test-e2e bench lint verify clean deps \
+	verify-gofmt verify-vet verify-tidy verify-arch
+
+help: ## Show this list.
+	@echo "Usage: make TARGET"
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z0-9-]+:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+deps: ## Install the Debian packages Kite needs (containerd, runc, CNI plugins, iptables, etcd, ...).
+	@bash hack/install-deps.sh
+
+build: ## Build bin/kite.
+	$(GO) build -o $(KITE) ./cmd/kite
+
+run: deps build ## Start a single-node cluster in the foreground; it prints the kubectl line to use.
+	./$(KITE) server --data-dir $(DATA_DIR)
+
+test: deps ## Run all tests with the race detector, end-to-end tests included.
+	$(GO) test $(TEST_FLAGS) ./...
+
+test-e2e: deps ## Run only the end-to-end tests (they drive the real kite binary).
+	$(GO) test $(TEST_FLAGS) ./e2e/...
+
+bench: ## Run the storage benchmarks (hack/bench.sh).
+	bash hack/bench.sh
+
+lint: ## Run golangci-lint with .golangci.yml, installing the pinned version into bin/ first.
+	@if ! $(GOLANGCI_LINT) version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION:v%=%) "; then \
+		echo "installing golangci-lint $(GOLANGCI_LINT_VERSION) into $(BIN)/"; \
+		GOBIN="$(CURDIR)/$(BIN)" $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); \
+	fi
+	$(GOLANGCI_LINT) config verify --config .golangci.yml
+	$(GOLANGCI_LINT) run --config .golangci.yml ./...
+
+# verify runs every check, even after one fails, so one run shows all that is wrong.
+VERIFY_CHECKS := verify-gofmt verify-vet verify-tidy verify-arch
+verify: ## Check gofmt, go vet, that go.mod/go.sum are tidy, and the architecture rules (arch/).
+	@failed=(); \
+	for check in $(VERIFY_CHECKS); do \
+		$(MAKE) --no-print-directory $$check || failed+=("$$check"); \
+	done; \
+	if (( $${#failed[@]} )); then echo "verify: FAILED: $${failed[*]}" >&2; exit 1; fi; \
+	echo "verify: all checks passed"
+
+# Go files outside the hidden folders, bin/ and testdata/ (which may hold broken Go on
+# purpose), as the go command itself sees the tree.
+verify-gofmt:
+	@unformatted="$$(find . -mindepth 1 \( -name '.*' -o -path ./$(BIN) -o -name testdata \) -prune \
+		-o -name '*.go' -print | xargs -r gofmt -l)"; \
+	if [[ -n "$$unformatted" ]]; then echo "gofmt -l: run gofmt -w on:"; echo "$$unformatted"; exit 1; fi
+
+verify-vet:
+	$(GO) vet ./...
+
+verify-tidy:
+	$(GO) mod tidy -diff
+
+verify-arch:
+	$(GO) test -count=1 ./arch/
+
+# Once `kite server --cleanup` exists it runs here first, so that what a run left on the
+# host (iptables chains, mounts, containerd state) goes too.
+clean: ## Remove bin/ and the developer data directory .kite/.
+	rm -rf $(BIN) $(DATA_DIR)
