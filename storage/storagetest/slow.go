@@ -25,7 +25,7 @@ func testSlowWatcher(t *testing.T, newStore Factory) {
 		for i := range n {
 			ev, ok := <-fast.Events()
 			if !ok {
-				readc <- fmt.Errorf("fast watch ended after %d events: %v", i, fast.Err())
+				readc <- fmt.Errorf("fast watch ended after %d events: %w", i, fast.Err())
 				return
 			}
 			if ev.Type != storage.EventPut || ev.Revision != int64(i+1) || ev.Key != key(i) {
