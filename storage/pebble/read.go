@@ -126,17 +126,16 @@ func (s *Store) List(ctx context.Context, opts storage.ListOptions) (*storage.Li
 }
 
 func (s *Store) listCurrent(ctx context.Context, v *view, opts storage.ListOptions, res *storage.ListResult) error {
-	lower := currentKey(opts.Prefix)
-	it, err := v.snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(lower)})
+	var start []byte
+	if opts.StartKey != "" {
+		start = currentKey(opts.StartKey)
+	}
+	it, ok, err := scanPrefix(v, currentKey(opts.Prefix), start)
 	if err != nil {
 		return err
 	}
 	defer it.Close()
-	start := lower
-	if opts.StartKey != "" {
-		start = currentKey(opts.StartKey)
-	}
-	for ok := it.SeekGE(start); ok; ok = it.Next() {
+	for ; ok; ok = it.Next() {
 		if opts.Limit > 0 && int64(len(res.Items)) >= opts.Limit {
 			res.Remaining++
 			continue
@@ -158,16 +157,15 @@ func (s *Store) listCurrent(ctx context.Context, v *view, opts storage.ListOptio
 // listAt lists the keys as of an older revision: for each key in the index, the last
 // change at or before rev decides whether it existed and which version it had.
 func (s *Store) listAt(ctx context.Context, v *view, rev int64, opts storage.ListOptions, res *storage.ListResult) error {
-	lower := appendEscaped(append([]byte(nil), indexTable...), opts.Prefix)
-	it, err := v.snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(lower)})
+	var start []byte
+	if opts.StartKey != "" {
+		start = indexKeyPrefix(opts.StartKey)
+	}
+	it, ok, err := scanPrefix(v, appendEscaped(append([]byte(nil), indexTable...), opts.Prefix), start)
 	if err != nil {
 		return err
 	}
 	defer it.Close()
-	start := lower
-	if opts.StartKey != "" {
-		start = indexKeyPrefix(opts.StartKey)
-	}
 	var (
 		curKey   string
 		curRev   int64 // the last change of curKey at or before rev; 0: none
@@ -189,7 +187,7 @@ func (s *Store) listAt(ctx context.Context, v *view, rev int64, opts storage.Lis
 		res.Items = append(res.Items, rec.keyValue())
 		return nil
 	}
-	for ok := it.SeekGE(start); ok; ok = it.Next() {
+	for ; ok; ok = it.Next() {
 		if seen++; seen%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -215,4 +213,17 @@ func (s *Store) listAt(ctx context.Context, v *view, rev int64, opts storage.Lis
 		return err
 	}
 	return flush()
+}
+
+// scanPrefix opens an iterator over the Pebble keys starting with prefix, positioned at
+// start (nil: the first of them). ok says whether it is on a key.
+func scanPrefix(v *view, prefix, start []byte) (it *pebble.Iterator, ok bool, err error) {
+	it, err = v.snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, false, err
+	}
+	if start == nil {
+		return it, it.First(), nil
+	}
+	return it, it.SeekGE(start), nil
 }
