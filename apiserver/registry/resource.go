@@ -1,0 +1,95 @@
+package registry
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Resource describes one served resource in one group version.
+type Resource struct {
+	// Group ("" for core), Version, Resource (plural, lower case) and Kind as upstream.
+	Group, Version, Resource, Kind string
+	// SingularName is the lower-case singular name ("configmap").
+	SingularName string
+	// Namespaced is true for namespaced resources.
+	Namespaced bool
+	// ShortNames and Categories as upstream publishes them in discovery ("cm"; "all").
+	ShortNames, Categories []string
+	// Subresources served besides the main resource ("status", "scale", ...).
+	Subresources []string
+	// ValidateName checks a name (or, with prefix, a generateName prefix) and returns
+	// messages as apimachinery's name validators do. Default: a DNS-1123 subdomain.
+	ValidateName func(name string, prefix bool) []string
+	// New returns an empty object (e.g. &corev1.ConfigMap{}); NewList an empty list.
+	New, NewList func() runtime.Object
+	// Strategy holds the resource's rules. Required.
+	Strategy Strategy
+}
+
+// GroupVersionResource names the resource.
+func (r *Resource) GroupVersionResource() schema.GroupVersionResource {
+	return schema.GroupVersionResource{Group: r.Group, Version: r.Version, Resource: r.Resource}
+}
+
+// GroupVersionKind names the resource's kind.
+func (r *Resource) GroupVersionKind() schema.GroupVersionKind {
+	return schema.GroupVersionKind{Group: r.Group, Version: r.Version, Kind: r.Kind}
+}
+
+// GroupResource is what error messages name ("configmaps", "deployments.apps").
+func (r *Resource) GroupResource() schema.GroupResource {
+	return schema.GroupResource{Group: r.Group, Resource: r.Resource}
+}
+
+// Strategy is what a resource adds to the generic Store: its own rules. Objects passed
+// in are of the resource's type (what Resource.New returns) with ObjectMeta filled in by
+// the Store (name, namespace, uid, creationTimestamp, ...) before Validate is called.
+type Strategy interface {
+	// PrepareForCreate clears what a client may not set on create (for a resource with
+	// a status subresource: status) and sets initial values.
+	PrepareForCreate(ctx context.Context, obj runtime.Object)
+	// PrepareForUpdate keeps from old what an update of the main resource may not
+	// change (for a resource with a status subresource: status).
+	PrepareForUpdate(ctx context.Context, obj, old runtime.Object)
+	// Default fills in defaults, as upstream's defaulting functions do.
+	Default(obj runtime.Object)
+	// Validate checks a new object; ValidateUpdate an update (immutable fields).
+	// Errors carry field paths as upstream's validation does.
+	Validate(ctx context.Context, obj runtime.Object) field.ErrorList
+	ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList
+}
+
+// GenerationStrategy is implemented by resources whose spec changes bump
+// metadata.generation; it says whether the change from old to obj is one.
+type GenerationStrategy interface {
+	SpecChanged(obj, old runtime.Object) bool
+}
+
+// StatusStrategy is implemented by resources with a status subresource: an update
+// through /status keeps everything but status (and metadata labels/annotations are kept
+// from old too, as upstream).
+type StatusStrategy interface {
+	PrepareForStatusUpdate(ctx context.Context, obj, old runtime.Object)
+	ValidateStatusUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList
+}
+
+// FieldsStrategy is implemented by resources that support field selectors beyond
+// metadata.name and metadata.namespace; Fields returns every selectable field of obj
+// (including those two).
+type FieldsStrategy interface {
+	Fields(obj runtime.Object) fields.Set
+}
+
+// TableStrategy is implemented by resources with upstream's `kubectl get` columns.
+// TableColumns are all the columns, Name first, as upstream's printer defines them;
+// TableRow returns one cell per column for obj. Without it a resource prints Name and
+// Created At, as upstream's default table does.
+type TableStrategy interface {
+	TableColumns() []metav1.TableColumnDefinition
+	TableRow(obj runtime.Object) ([]any, error)
+}

@@ -1,0 +1,74 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	"k8s.io/utils/clock"
+
+	"kite/storage"
+)
+
+// StoreConfig configures a Store.
+type StoreConfig struct {
+	// Resource is the resource the Store keeps. Required.
+	Resource *Resource
+	// Storage is where objects live. Required.
+	Storage storage.Interface
+	// Scheme knows the resource's types (NewScheme). Required.
+	Scheme *runtime.Scheme
+	// Clock stamps creation and deletion times (default: the real clock).
+	Clock clock.PassiveClock
+	// NamespaceCheck, when set, is called before a namespaced object is created. It
+	// fails with a Status error when the namespace does not exist (404) or is being
+	// deleted (403), as upstream's NamespaceLifecycle admission does.
+	NamespaceCheck func(ctx context.Context, namespace string) error
+}
+
+// Store keeps the objects of one resource in storage with upstream's semantics. Every
+// error it returns is an apierrors Status error.
+type Store struct {
+	cfg   StoreConfig
+	res   *Resource
+	codec runtime.Codec // the storage encoding: protobuf
+	clock clock.PassiveClock
+}
+
+// NewStore validates cfg and returns a Store.
+func NewStore(cfg StoreConfig) (*Store, error) {
+	if cfg.Resource == nil || cfg.Storage == nil || cfg.Scheme == nil {
+		return nil, errors.New("registry: StoreConfig.Resource, Storage and Scheme are required")
+	}
+	r := cfg.Resource
+	if r.Resource == "" || r.Kind == "" || r.Version == "" || r.New == nil || r.NewList == nil || r.Strategy == nil {
+		return nil, fmt.Errorf("registry: resource %q is incomplete", r.Resource)
+	}
+	if r.ValidateName == nil {
+		r.ValidateName = apivalidation.NameIsDNSSubdomain
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	gv := r.GroupVersionKind().GroupVersion()
+	pb := protobuf.NewSerializer(cfg.Scheme, cfg.Scheme)
+	return &Store{
+		cfg:   cfg,
+		res:   r,
+		codec: runtime.NewCodec(serializer.NewCodecFactory(cfg.Scheme).EncoderForVersion(pb, gv), pb),
+		clock: cfg.Clock,
+	}, nil
+}
+
+// Resource returns the resource the Store keeps.
+func (s *Store) Resource() *Resource { return s.res }
+
+// notImplemented marks the verbs being written; it goes away with them.
+func (s *Store) notImplemented(verb string) error {
+	return apierrors.NewMethodNotSupported(s.res.GroupResource(), verb)
+}
