@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -22,6 +23,9 @@ type Resource struct {
 	ShortNames, Categories []string
 	// Subresources served besides the main resource ("status", "scale", ...).
 	Subresources []string
+	// StorageTTL, when set, makes stored objects expire (upstream keeps events for an
+	// hour).
+	StorageTTL time.Duration
 	// ValidateName checks a name (or, with prefix, a generateName prefix) and returns
 	// messages as apimachinery's name validators do. Default: a DNS-1123 subdomain.
 	ValidateName func(name string, prefix bool) []string

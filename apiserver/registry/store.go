@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -68,7 +67,3 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 // Resource returns the resource the Store keeps.
 func (s *Store) Resource() *Resource { return s.res }
 
-// notImplemented marks the verbs being written; it goes away with them.
-func (s *Store) notImplemented(verb string) error {
-	return apierrors.NewMethodNotSupported(s.res.GroupResource(), verb)
-}

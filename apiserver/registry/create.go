@@ -1,0 +1,92 @@
+package registry
+
+import (
+	"context"
+	"errors"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"kite/storage"
+)
+
+// generateNameAttempts is how often a create with generateName tries a fresh suffix when
+// the generated name is taken, as upstream does since 1.32.
+const generateNameAttempts = 8
+
+// Create stores a new object (named, or with generateName) and returns it as stored.
+func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object, opts metav1.CreateOptions) (runtime.Object, error) {
+	acc, err := accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNamespace(acc, namespace); err != nil {
+		return nil, err
+	}
+	if acc.GetResourceVersion() != "" {
+		return nil, apierrors.NewBadRequest("resourceVersion should not be set on objects to be created")
+	}
+	now := metav1.NewTime(s.clock.Now().Truncate(1e9))
+	acc.SetUID(uuid.NewUUID())
+	acc.SetCreationTimestamp(now)
+	acc.SetDeletionTimestamp(nil)
+	acc.SetDeletionGracePeriodSeconds(nil)
+	acc.SetGeneration(0)
+	s.res.Strategy.PrepareForCreate(ctx, obj)
+	s.res.Strategy.Default(obj)
+	if _, ok := s.res.Strategy.(GenerationStrategy); ok {
+		acc.SetGeneration(1)
+	}
+	generated := acc.GetName() == "" && acc.GetGenerateName() != ""
+	for attempt := 1; ; attempt++ {
+		if generated {
+			acc.SetName(acc.GetGenerateName() + utilrand.String(5))
+		}
+		errs := apivalidation.ValidateObjectMetaAccessor(acc, s.res.Namespaced, apivalidation.ValidateNameFunc(s.res.ValidateName), field.NewPath("metadata"))
+		errs = append(errs, s.res.Strategy.Validate(ctx, obj)...)
+		if len(errs) > 0 {
+			return nil, apierrors.NewInvalid(s.res.GroupVersionKind().GroupKind(), acc.GetName(), errs)
+		}
+		if s.res.Namespaced && s.cfg.NamespaceCheck != nil {
+			if err := s.cfg.NamespaceCheck(ctx, namespace); err != nil {
+				return nil, err
+			}
+		}
+		if isDryRun(opts.DryRun) {
+			return obj, nil
+		}
+		data, err := s.encode(obj)
+		if err != nil {
+			return nil, err
+		}
+		kv, err := s.cfg.Storage.Create(ctx, s.key(namespace, acc.GetName()), data, storage.WriteOptions{TTL: s.res.StorageTTL})
+		if errors.Is(err, storage.ErrExists) && generated && attempt < generateNameAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, s.statusError(err, acc.GetName())
+		}
+		return obj, setRV(obj, kv.ModRevision)
+	}
+}
+
+// checkNamespace makes the object's namespace the request's, refusing a mismatch.
+func (s *Store) checkNamespace(acc metav1.Object, namespace string) error {
+	if !s.res.Namespaced {
+		acc.SetNamespace("")
+		return nil
+	}
+	if namespace == "" {
+		return apierrors.NewBadRequest("the namespace of the object must be given in the request")
+	}
+	if ns := acc.GetNamespace(); ns != "" && ns != namespace {
+		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	acc.SetNamespace(namespace)
+	return nil
+}

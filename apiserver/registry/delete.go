@@ -1,0 +1,161 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"kite/storage"
+)
+
+// Delete deletes the object. deleted is false when the object still exists afterwards
+// (finalizers pending): obj is then the object with its deletionTimestamp set, and
+// upstream answers 202. When deleted, obj is the object as it was last stored.
+//
+// The propagation policy is recorded as upstream does, for the garbage collector:
+// Foreground adds the foregroundDeletion finalizer and Orphan the orphan finalizer.
+func (s *Store) Delete(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) (runtime.Object, bool, error) {
+	key := s.key(namespace, name)
+	for attempt := 1; ; attempt++ {
+		kv, err := s.cfg.Storage.Get(ctx, key, 0)
+		if err != nil {
+			return nil, false, s.statusError(err, name)
+		}
+		obj, err := s.decodeKV(kv)
+		if err != nil {
+			return nil, false, err
+		}
+		out, deleted, err := s.deleteVersion(ctx, key, obj, kv, opts)
+		if errors.Is(err, storage.ErrConflict) && opts.Preconditions == nil && attempt < updateAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, false, s.statusError(err, name)
+		}
+		return out, deleted, nil
+	}
+}
+
+func (s *Store) deleteVersion(ctx context.Context, key string, obj runtime.Object, kv *storage.KeyValue, opts metav1.DeleteOptions) (runtime.Object, bool, error) {
+	acc, err := accessor(obj)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := checkPreconditions(s, acc, opts.Preconditions); err != nil {
+		return nil, false, err
+	}
+	finalizers := withPropagation(acc.GetFinalizers(), opts)
+	dryRun := isDryRun(opts.DryRun)
+	if len(finalizers) == 0 {
+		if dryRun {
+			return obj, true, nil
+		}
+		if _, _, err := s.cfg.Storage.Delete(ctx, key, kv.ModRevision); err != nil {
+			return nil, false, err
+		}
+		return obj, true, nil
+	}
+	// Finalizers pending: mark the object as being deleted; whoever owns the finalizers
+	// removes them, and the update that removes the last one deletes it.
+	changed := !slices.Equal(finalizers, acc.GetFinalizers()) || acc.GetDeletionTimestamp() == nil
+	if !changed {
+		return obj, false, nil
+	}
+	if acc.GetDeletionTimestamp() == nil {
+		now := metav1.NewTime(s.clock.Now().Truncate(1e9))
+		var zero int64
+		acc.SetDeletionTimestamp(&now)
+		acc.SetDeletionGracePeriodSeconds(&zero)
+	}
+	acc.SetFinalizers(finalizers)
+	out, err := s.write(ctx, key, obj, kv, dryRun)
+	return out, false, err
+}
+
+func checkPreconditions(s *Store, acc metav1.Object, p *metav1.Preconditions) error {
+	if p == nil {
+		return nil
+	}
+	if p.UID != nil && *p.UID != acc.GetUID() {
+		return apierrors.NewConflict(s.res.GroupResource(), acc.GetName(),
+			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, acc.GetUID()))
+	}
+	if p.ResourceVersion != nil && *p.ResourceVersion != acc.GetResourceVersion() {
+		return apierrors.NewConflict(s.res.GroupResource(), acc.GetName(),
+			fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *p.ResourceVersion, acc.GetResourceVersion()))
+	}
+	return nil
+}
+
+// withPropagation returns the finalizers after recording the delete's propagation policy.
+func withPropagation(finalizers []string, opts metav1.DeleteOptions) []string {
+	policy := opts.PropagationPolicy
+	if policy == nil && opts.OrphanDependents != nil {
+		p := metav1.DeletePropagationBackground
+		if *opts.OrphanDependents {
+			p = metav1.DeletePropagationOrphan
+		}
+		policy = &p
+	}
+	if policy == nil {
+		return finalizers
+	}
+	out := slices.Clone(finalizers)
+	add := func(f string) {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	drop := func(f string) { out = slices.DeleteFunc(out, func(x string) bool { return x == f }) }
+	switch *policy {
+	case metav1.DeletePropagationForeground:
+		drop(metav1.FinalizerOrphanDependents)
+		add(metav1.FinalizerDeleteDependents)
+	case metav1.DeletePropagationOrphan:
+		drop(metav1.FinalizerDeleteDependents)
+		add(metav1.FinalizerOrphanDependents)
+	case metav1.DeletePropagationBackground:
+		drop(metav1.FinalizerDeleteDependents)
+		drop(metav1.FinalizerOrphanDependents)
+	}
+	return out
+}
+
+// DeleteCollection deletes every object the list options select and returns the list of
+// what it deleted or marked for deletion.
+func (s *Store) DeleteCollection(ctx context.Context, namespace string, listOpts metav1.ListOptions, opts metav1.DeleteOptions) (runtime.Object, error) {
+	listed, err := s.List(ctx, namespace, listOpts)
+	if err != nil {
+		return nil, err
+	}
+	items, err := meta.ExtractList(listed)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	done := make([]runtime.Object, 0, len(items))
+	for _, item := range items {
+		acc, err := accessor(item)
+		if err != nil {
+			return nil, err
+		}
+		out, _, err := s.Delete(ctx, acc.GetNamespace(), acc.GetName(), opts)
+		if apierrors.IsNotFound(err) {
+			continue // deleted by someone else meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		done = append(done, out)
+	}
+	list := s.res.NewList()
+	if err := meta.SetList(list, done); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return list, nil
+}

@@ -1,0 +1,82 @@
+package registry
+
+import (
+	"strconv"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"kite/storage"
+)
+
+// Objects are stored under upstream's key layout, /registry/<resource>/[<namespace>/]<name>,
+// encoded as protobuf with their group version, and without a resourceVersion: that is
+// the store's revision of the key, set on every read.
+
+func (s *Store) prefix(namespace string) string {
+	p := "/registry/" + s.res.Resource + "/"
+	if s.res.Namespaced && namespace != "" {
+		p += namespace + "/"
+	}
+	return p
+}
+
+func (s *Store) key(namespace, name string) string {
+	if s.res.Namespaced {
+		return s.prefix(namespace) + name
+	}
+	return s.prefix("") + name
+}
+
+// encode returns the stored form of obj.
+func (s *Store) encode(obj runtime.Object) ([]byte, error) {
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	rv := acc.GetResourceVersion()
+	acc.SetResourceVersion("")
+	defer acc.SetResourceVersion(rv)
+	data, err := runtime.Encode(s.codec, obj)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return data, nil
+}
+
+// decode turns a stored value into an object carrying rev as its resourceVersion.
+func (s *Store) decode(value []byte, rev int64) (runtime.Object, error) {
+	obj := s.res.New()
+	if _, _, err := s.codec.Decode(value, nil, obj); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	if err := setRV(obj, rev); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+func (s *Store) decodeKV(kv *storage.KeyValue) (runtime.Object, error) {
+	return s.decode(kv.Value, kv.ModRevision)
+}
+
+func setRV(obj runtime.Object, rev int64) error {
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		return apierrors.NewInternalError(err)
+	}
+	acc.SetResourceVersion(strconv.FormatInt(rev, 10))
+	return nil
+}
+
+func accessor(obj runtime.Object) (metav1.Object, error) {
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	return acc, nil
+}
+
+func isDryRun(dryRun []string) bool { return len(dryRun) > 0 }
