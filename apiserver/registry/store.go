@@ -66,4 +66,3 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 
 // Resource returns the resource the Store keeps.
 func (s *Store) Resource() *Resource { return s.res }
-
