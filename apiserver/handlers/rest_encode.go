@@ -1,0 +1,212 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+
+	"kite/apiserver/negotiation"
+)
+
+// output is the negotiated form of a response.
+type output struct {
+	negotiation.Output
+	// table holds the request's TableOptions when Convert is a Table.
+	table *metav1.TableOptions
+}
+
+// allowConversion is what a resource endpoint serves besides the resource itself, as
+// upstream: tables (in JSON and YAML only: a Table's cells have no protobuf form) and
+// partial object metadata, in meta.k8s.io v1 and v1beta1.
+func allowConversion(info runtime.SerializerInfo, c *schema.GroupVersionKind) bool {
+	if c == nil {
+		return true
+	}
+	if c.Group != metav1.GroupName || (c.Version != "v1" && c.Version != "v1beta1") {
+		return false
+	}
+	switch c.Kind {
+	case "Table":
+		return info.MediaTypeType == "application" && (info.MediaTypeSubType == "json" || info.MediaTypeSubType == "yaml")
+	case "PartialObjectMetadata", "PartialObjectMetadataList":
+		return true
+	}
+	return false
+}
+
+// negotiate picks the response format of a request answered with one object or list.
+func (h *restHandler) negotiate(r *http.Request) (output, error) {
+	out, err := negotiation.Negotiate(r.Header.Get("Accept"), h.codecs.SupportedMediaTypes(), allowConversion)
+	if err != nil {
+		return output{}, err
+	}
+	if !out.Pretty && prettyRequested(r) && out.Info.PrettySerializer != nil {
+		out.Info.Serializer = out.Info.PrettySerializer
+	}
+	o := output{Output: out}
+	if o.table, err = h.tableOptions(r, out.Convert); err != nil {
+		return output{}, err
+	}
+	return o, nil
+}
+
+// tableOptions reads ?includeObject= when the client asked for a table.
+func (h *restHandler) tableOptions(r *http.Request, convert *schema.GroupVersionKind) (*metav1.TableOptions, error) {
+	if convert == nil || convert.Kind != "Table" {
+		return nil, nil
+	}
+	opts := &metav1.TableOptions{}
+	if err := h.params.DecodeParameters(r.URL.Query(), metav1.SchemeGroupVersion, opts); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	if errs := validation.ValidateTableOptions(opts); len(errs) > 0 {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("Unable to convert to Table as requested: %v", errs.ToAggregate()))
+	}
+	return opts, nil
+}
+
+// prettyRequested is upstream's rule for indented output outside the Accept header:
+// ?pretty=true, or a client that is a person (curl, wget, a browser).
+func prettyRequested(r *http.Request) bool {
+	if v := r.URL.Query().Get("pretty"); v != "" {
+		b, _ := strconv.ParseBool(v)
+		return b
+	}
+	ua := r.UserAgent()
+	return strings.HasPrefix(ua, "curl") || strings.HasPrefix(ua, "Wget") || strings.HasPrefix(ua, "Mozilla/5.0")
+}
+
+// writeObject answers with obj (converted as the client asked) and the given code.
+func (h *restHandler) writeObject(w http.ResponseWriter, r *http.Request, req *restRequest, out output, code int, obj runtime.Object) {
+	// An empty list has "items": [], never null.
+	if meta.IsListType(obj) && meta.LenList(obj) == 0 {
+		if err := meta.SetList(obj, []runtime.Object{}); err != nil {
+			h.writeError(w, r, req, err)
+			return
+		}
+	}
+	result, err := h.transform(req, out, obj)
+	if err != nil {
+		h.writeError(w, r, req, err)
+		return
+	}
+	enc := h.encoderFor(req, out.Info.Serializer, out.Convert, result)
+	dw := &deferredWriter{w: w, code: code}
+	setHeaders(w.Header(), out.Info.MediaType, req)
+	if err := enc.Encode(result, dw); err != nil {
+		if !dw.started {
+			h.writeError(w, r, req, apierrors.NewInternalError(err))
+			return
+		}
+		// The answer is half written: all we can do is cut it short.
+		h.logger.Error("encoding a response failed", "path", r.URL.Path, "err", err)
+		return
+	}
+	dw.start()
+}
+
+// encoderFor returns the encoder of what a request answers with: Status objects and
+// conversions (tables, metadata) in their meta group version, resources in theirs.
+func (h *restHandler) encoderFor(req *restRequest, s runtime.Serializer, convert *schema.GroupVersionKind, obj runtime.Object) runtime.Encoder {
+	switch {
+	case isStatus(obj):
+		return h.meta.EncoderForVersion(s, metav1.Unversioned)
+	case convert != nil:
+		return h.meta.EncoderForVersion(s, convert.GroupVersion())
+	}
+	return h.codecs.EncoderForVersion(s, req.gvk.GroupVersion())
+}
+
+func isStatus(obj runtime.Object) bool {
+	_, ok := obj.(*metav1.Status)
+	return ok
+}
+
+func setHeaders(hdr http.Header, contentType string, req *restRequest) {
+	hdr.Set("Content-Type", contentType)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if req == nil {
+		return
+	}
+	for _, text := range req.warnings {
+		if v, err := utilnet.NewWarningHeader(299, "-", text); err == nil {
+			hdr.Add("Warning", v)
+		}
+	}
+}
+
+// writeError answers with err as a Status: a Status error as it is, anything else as a
+// 500 InternalError (and logged: it is a bug or an outage, not the client's doing). The
+// Status is encoded as the client asked when it can be, else as JSON.
+func (h *restHandler) writeError(w http.ResponseWriter, r *http.Request, req *restRequest, err error) {
+	status := h.toStatus(r, err)
+	info := h.statusSerializer(r)
+	hdr := w.Header()
+	setHeaders(hdr, info.MediaType, req)
+	if d := status.Details; d != nil && d.RetryAfterSeconds > 0 {
+		hdr.Set("Retry-After", strconv.Itoa(int(d.RetryAfterSeconds)))
+	}
+	w.WriteHeader(int(status.Code))
+	if err := h.meta.EncoderForVersion(info.Serializer, metav1.Unversioned).Encode(status, w); err != nil {
+		h.logger.Debug("writing an error response failed", "path", r.URL.Path, "err", err)
+	}
+}
+
+func (h *restHandler) toStatus(r *http.Request, err error) *metav1.Status {
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) {
+		h.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		st = apierrors.NewInternalError(err)
+	}
+	status := st.Status()
+	if status.Status == "" {
+		status.Status = metav1.StatusFailure
+	}
+	if status.Code == 0 {
+		status.Code = http.StatusInternalServerError
+	}
+	return &status
+}
+
+// statusSerializer is the format of an error answer: the client's choice among the
+// plain media types, or JSON when it asked for nothing else we speak.
+func (h *restHandler) statusSerializer(r *http.Request) runtime.SerializerInfo {
+	out, err := negotiation.Negotiate(r.Header.Get("Accept"), h.meta.SupportedMediaTypes(), negotiation.NoConversion)
+	if err != nil {
+		out, _ = negotiation.Negotiate("", h.meta.SupportedMediaTypes(), negotiation.NoConversion)
+	}
+	if prettyRequested(r) && out.Info.PrettySerializer != nil {
+		out.Info.Serializer = out.Info.PrettySerializer
+	}
+	return out.Info
+}
+
+// deferredWriter sends the status line with the first byte of the body, so an encoder
+// that fails before writing anything still leaves room for an error answer.
+type deferredWriter struct {
+	w       http.ResponseWriter
+	code    int
+	started bool
+}
+
+func (d *deferredWriter) start() {
+	if !d.started {
+		d.started = true
+		d.w.WriteHeader(d.code)
+	}
+}
+
+func (d *deferredWriter) Write(p []byte) (int, error) {
+	d.start()
+	return d.w.Write(p)
+}
