@@ -47,13 +47,16 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 		if generated {
 			acc.SetName(acc.GetGenerateName() + utilrand.String(5))
 		}
+		if cs, ok := s.res.Strategy.(CanonicalizeStrategy); ok {
+			cs.Canonicalize(obj)
+		}
 		errs := apivalidation.ValidateObjectMetaAccessor(acc, s.res.Namespaced, apivalidation.ValidateNameFunc(s.res.ValidateName), field.NewPath("metadata"))
 		errs = append(errs, s.res.Strategy.Validate(ctx, obj)...)
 		if len(errs) > 0 {
 			return nil, apierrors.NewInvalid(s.res.GroupVersionKind().GroupKind(), acc.GetName(), errs)
 		}
 		if s.res.Namespaced && s.cfg.NamespaceCheck != nil {
-			if err := s.cfg.NamespaceCheck(ctx, namespace); err != nil {
+			if err := s.cfg.NamespaceCheck(ctx, namespace, s.res.GroupResource(), acc.GetName()); err != nil {
 				return nil, err
 			}
 		}

@@ -52,7 +52,7 @@ func (s *Store) deleteVersion(ctx context.Context, key string, obj runtime.Objec
 	}
 	finalizers := withPropagation(acc.GetFinalizers(), opts)
 	dryRun := isDryRun(opts.DryRun)
-	if len(finalizers) == 0 {
+	if len(finalizers) == 0 && !s.keepWhileDeleting(obj) {
 		if dryRun {
 			return obj, true, nil
 		}
@@ -62,11 +62,8 @@ func (s *Store) deleteVersion(ctx context.Context, key string, obj runtime.Objec
 		return obj, true, nil
 	}
 	// Finalizers pending: mark the object as being deleted; whoever owns the finalizers
-	// removes them, and the update that removes the last one deletes it.
-	changed := !slices.Equal(finalizers, acc.GetFinalizers()) || acc.GetDeletionTimestamp() == nil
-	if !changed {
-		return obj, false, nil
-	}
+	// removes them, and the update that removes the last one deletes it. (write skips
+	// the store when nothing changed.)
 	if acc.GetDeletionTimestamp() == nil {
 		now := metav1.NewTime(s.clock.Now().Truncate(1e9))
 		var zero int64

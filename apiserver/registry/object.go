@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"kite/storage"
 )
@@ -52,6 +53,9 @@ func (s *Store) decode(value []byte, rev int64) (runtime.Object, error) {
 	if _, _, err := s.codec.Decode(value, nil, obj); err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
+	// Objects carry no type until they are encoded for a client, as upstream's: list
+	// items go out without apiVersion and kind.
+	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
 	if err := setRV(obj, rev); err != nil {
 		return nil, err
 	}

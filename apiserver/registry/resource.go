@@ -97,3 +97,32 @@ type TableStrategy interface {
 	TableColumns() []metav1.TableColumnDefinition
 	TableRow(obj runtime.Object) ([]any, error)
 }
+
+// CanonicalizeStrategy is implemented by resources that derive fields from the final
+// name (namespaces label themselves with it); the Store calls it once the name is
+// known, after generateName.
+type CanonicalizeStrategy interface {
+	Canonicalize(obj runtime.Object)
+}
+
+// FinalizeStrategy is implemented by resources with a finalize subresource
+// (namespaces): an update through /finalize changes only what it names.
+type FinalizeStrategy interface {
+	PrepareForFinalizeUpdate(ctx context.Context, obj, old runtime.Object)
+	ValidateFinalizeUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList
+}
+
+// DeletionStrategy is implemented by resources whose objects stay after a delete until
+// something outside metadata.finalizers is done (a namespace waits for its
+// spec.finalizers). PrepareForDelete marks obj as being deleted (a namespace becomes
+// Terminating) and reports whether it must stay although no metadata finalizer is left.
+type DeletionStrategy interface {
+	PrepareForDelete(obj runtime.Object) (keep bool)
+}
+
+// VerbsStrategy is implemented by resources that do not support every verb of the
+// Store (namespaces have no deletecollection); Verbs lists those they do, as discovery
+// publishes them.
+type VerbsStrategy interface {
+	Verbs() []string
+}

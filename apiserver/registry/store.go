@@ -7,6 +7,7 @@ import (
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/utils/clock"
@@ -27,7 +28,7 @@ type StoreConfig struct {
 	// NamespaceCheck, when set, is called before a namespaced object is created. It
 	// fails with a Status error when the namespace does not exist (404) or is being
 	// deleted (403), as upstream's NamespaceLifecycle admission does.
-	NamespaceCheck func(ctx context.Context, namespace string) error
+	NamespaceCheck func(ctx context.Context, namespace string, gr schema.GroupResource, name string) error
 }
 
 // Store keeps the objects of one resource in storage with upstream's semantics. Every

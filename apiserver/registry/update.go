@@ -119,6 +119,13 @@ func (s *Store) prepareUpdate(ctx context.Context, namespace, name string, obj, 
 		}
 		ss.PrepareForStatusUpdate(ctx, obj, old)
 		errs = ss.ValidateStatusUpdate(ctx, obj, old)
+	case "finalize":
+		fs, ok := s.res.Strategy.(FinalizeStrategy)
+		if !ok {
+			return apierrors.NewNotFound(s.res.GroupResource(), name+"/finalize")
+		}
+		fs.PrepareForFinalizeUpdate(ctx, obj, old)
+		errs = fs.ValidateFinalizeUpdate(ctx, obj, old)
 	default:
 		return apierrors.NewNotFound(s.res.GroupResource(), name+"/"+subresource)
 	}
@@ -137,7 +144,7 @@ func (s *Store) write(ctx context.Context, key string, obj runtime.Object, kv *s
 	if err != nil {
 		return nil, err
 	}
-	if acc.GetDeletionTimestamp() != nil && len(acc.GetFinalizers()) == 0 {
+	if acc.GetDeletionTimestamp() != nil && len(acc.GetFinalizers()) == 0 && !s.keepWhileDeleting(obj) {
 		if dryRun {
 			return obj, nil
 		}
@@ -160,4 +167,11 @@ func (s *Store) write(ctx context.Context, key string, obj runtime.Object, kv *s
 		return nil, err
 	}
 	return obj, setRV(obj, nkv.ModRevision)
+}
+
+// keepWhileDeleting reports whether an object being deleted must stay although its
+// metadata finalizers are gone (see DeletionStrategy), marking it as being deleted.
+func (s *Store) keepWhileDeleting(obj runtime.Object) bool {
+	ds, ok := s.res.Strategy.(DeletionStrategy)
+	return ok && ds.PrepareForDelete(obj)
 }
