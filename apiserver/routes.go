@@ -6,6 +6,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"kite/apiserver/handlers"
+	"kite/apiserver/openapi"
 )
 
 // routes builds the router behind authentication.
@@ -30,5 +31,17 @@ func (s *Server) routes() http.Handler {
 	v := handlers.Version(s.cfg.Version)
 	r.Handle("/version", v)
 	r.Handle("/version/", v)
+
+	// Discovery documents first (exact paths), then everything else under /api and
+	// /apis is the resource API.
+	for _, p := range s.discovery.Paths() {
+		r.Handle(p, s.discovery)
+		r.Handle(p+"/", s.discovery)
+	}
+	r.Handle(openapi.V2Path, s.openapi)
+	r.Handle(openapi.V3Path, s.openapi)
+	r.PathPrefix(openapi.V3Prefix).Handler(s.openapi)
+	r.PathPrefix("/api/").Handler(s.rest)
+	r.PathPrefix("/apis/").Handler(s.rest)
 	return r
 }

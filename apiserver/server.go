@@ -9,12 +9,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/version"
 
 	"kite/apiserver/auth"
+	"kite/apiserver/discovery"
+	"kite/apiserver/handlers"
+	"kite/apiserver/openapi"
+	"kite/apiserver/registry"
 	"kite/storage"
 )
 
@@ -50,6 +55,12 @@ type Server struct {
 	authn        *auth.Authenticator
 	handler      http.Handler
 	shuttingDown atomic.Bool
+
+	rest       http.Handler       // the resource API under /api and /apis
+	discovery  *discovery.Handler // the discovery documents
+	openapi    *openapi.Handler   // /openapi/v2 and /openapi/v3, built on first use
+	background sync.WaitGroup     // work started beside serving
+	namespaces *registry.Store
 }
 
 // New validates cfg, fills its defaults and builds the request chain.
@@ -80,8 +91,49 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("apiserver: %w", err)
 	}
 	s := &Server{cfg: cfg, logger: cfg.Logger, authn: authn}
+	if err := s.buildAPI(); err != nil {
+		return nil, fmt.Errorf("apiserver: %w", err)
+	}
 	s.handler = s.withAuthentication(s.routes())
 	return s, nil
+}
+
+// buildAPI makes the resource stores and the handlers of the Kubernetes API.
+func (s *Server) buildAPI() error {
+	scheme, err := registry.NewScheme()
+	if err != nil {
+		return err
+	}
+	stores, namespaces, err := resourceStores(s.cfg.Store, scheme)
+	if err != nil {
+		return err
+	}
+	s.namespaces = namespaces
+	if s.rest, err = handlers.NewREST(handlers.RESTConfig{Scheme: scheme, Stores: stores, Logger: s.logger}); err != nil {
+		return err
+	}
+	resources := make([]*registry.Resource, len(stores))
+	for i, st := range stores {
+		resources[i] = st.Resource()
+	}
+	if s.discovery, err = discovery.New(discovery.Config{Resources: resources}); err != nil {
+		return err
+	}
+	s.openapi, err = openapi.New(openapi.Config{Resources: resources, Logger: s.logger})
+	return err
+}
+
+// Bootstrap creates what a cluster has from its first start (the system namespaces).
+// It is idempotent; call it before serving.
+func (s *Server) Bootstrap(ctx context.Context) error {
+	// The OpenAPI documents take tens of milliseconds to encode: do it now, beside
+	// start-up, rather than in the first kubectl apply. Serve waits for it on shutdown.
+	s.background.Go(func() {
+		if err := s.openapi.Prepare(); err != nil {
+			s.logger.Error("building the OpenAPI documents failed", "err", err)
+		}
+	})
+	return bootstrap(ctx, s.namespaces)
 }
 
 // ServeHTTP runs a request through the chain. The request must carry its TLS state
@@ -144,6 +196,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
 	}
+	s.background.Wait()
 	if err != nil {
 		return fmt.Errorf("apiserver: shutdown: %w", err)
 	}

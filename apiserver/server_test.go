@@ -173,10 +173,14 @@ func TestAdmin(t *testing.T) {
 	if code, body := ts.get(t, ts.admin, "/readyz/etcd"); code != 200 || body != "ok" {
 		t.Errorf("admin GET /readyz/etcd = %d %q, want 200 ok", code, body)
 	}
-	code, body := ts.get(t, ts.admin, "/api")
+	code, body := ts.get(t, ts.admin, "/api/v1/nothings")
 	var st struct{ Kind, Reason string }
 	if code != 404 || json.Unmarshal([]byte(body), &st) != nil || st.Kind != "Status" || st.Reason != "NotFound" {
-		t.Errorf("admin GET /api = %d %q, want a 404 NotFound Status", code, body)
+		t.Errorf("admin GET /api/v1/nothings = %d %q, want a 404 NotFound Status", code, body)
+	}
+	var versions struct{ Versions []string }
+	if code, body := ts.get(t, ts.admin, "/api"); code != 200 || json.Unmarshal([]byte(body), &versions) != nil || len(versions.Versions) != 1 || versions.Versions[0] != "v1" {
+		t.Errorf("admin GET /api = %d %q, want the core API versions", code, body)
 	}
 }
 

@@ -188,9 +188,14 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 		ln.Close()
 		return fail(stderr, exitFailure, err)
 	}
+	if err := srv.Bootstrap(ctx); err != nil {
+		ln.Close()
+		return fail(stderr, exitFailure, err)
+	}
+	say("system namespaces ready in %s", took())
 	say("serving on https://%s", net.JoinHostPort(o.bindAddress.String(), strconv.Itoa(port)))
 	// The socket is listening, so connections made from now on are answered.
-	say("ready in %s. Use: kubectl --kubeconfig %s get --raw /version",
+	say("ready in %s. Use: kubectl --kubeconfig %s get namespaces",
 		formatDuration(time.Since(started)), dir.Kubeconfig())
 
 	serveErr := srv.Serve(ctx, ln)

@@ -47,7 +47,7 @@ func TestServerInProcess(t *testing.T) {
 		"kite: certificates generated in ",
 		"kite: store opened (0 keys, rev 0) in ",
 		"kite: serving on https://127.0.0.1:",
-		"Use: kubectl --kubeconfig " + filepath.Join(dir, "kubeconfig") + " get --raw /version",
+		"Use: kubectl --kubeconfig " + filepath.Join(dir, "kubeconfig") + " get namespaces",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("start-up report lacks %q:\n%s", want, out)
