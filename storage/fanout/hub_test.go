@@ -112,11 +112,18 @@ func TestWatcherBehindCompactionEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Nobody reads: the watcher fills its channel and blocks, and the ring moves on far
-	// past it; then history up to 150 is compacted away under it.
-	publish(200, "/a/")
+	// History up to 150 is compacted away; nobody reads, so the watcher fills its
+	// channel and blocks while the ring moves on far past it. When it is read again it
+	// has to go to history, which is gone.
 	l.compacted.Store(150)
-	for range w.Events() {
+	publish(200, "/a/")
+	deadline := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-w.Events():
+		case <-deadline:
+			t.Fatal("the watcher never ended")
+		}
 	}
 	if !errors.Is(w.Err(), storage.ErrCompacted) {
 		t.Fatalf("Err = %v, want ErrCompacted", w.Err())
