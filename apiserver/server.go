@@ -94,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 	if err := s.buildAPI(); err != nil {
 		return nil, fmt.Errorf("apiserver: %w", err)
 	}
-	s.handler = s.withAuthentication(s.routes())
+	s.handler = s.withAuthentication(withMaxInFlight(s.routes()))
 	return s, nil
 }
 

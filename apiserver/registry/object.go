@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -44,6 +45,9 @@ func (s *Store) encode(obj runtime.Object) ([]byte, error) {
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
+	if len(data) > maxObjectBytes {
+		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("the object is %d bytes; the limit is %d", len(data), maxObjectBytes))
+	}
 	return data, nil
 }
 
@@ -84,3 +88,7 @@ func accessor(obj runtime.Object) (metav1.Object, error) {
 }
 
 func isDryRun(dryRun []string) bool { return len(dryRun) > 0 }
+
+// maxObjectBytes is the largest object the store keeps, as etcd's default request limit
+// makes it upstream.
+const maxObjectBytes = 3 << 19 // 1.5 MiB

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -303,4 +304,11 @@ func TestWatch(t *testing.T) {
 	if st, ok := ev.Object.(*metav1.Status); ev.Type != watch.Error || !ok || st.Code != 410 || st.Reason != metav1.StatusReasonExpired {
 		t.Fatalf("watch from compacted revision: %+v", ev)
 	}
+}
+
+func TestObjectsOverTheSizeLimitAreRefused(t *testing.T) {
+	s, _ := newCMStore(t)
+	big := cm("big", nil, map[string]string{"k": strings.Repeat("x", maxObjectBytes)})
+	_, err := s.Create(context.Background(), "default", big, metav1.CreateOptions{})
+	wantStatus(t, err, 413, metav1.StatusReasonRequestEntityTooLarge)
 }
