@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+)
+
+var payload = strings.Repeat("x", 1024)
+
+func configMap(name string, labels map[string]string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Data: map[string]string{"v": payload}}
+}
+
+// parallel runs op(i) for i in [0, n) on conc goroutines and returns the latencies.
+func parallel(conc, n int, op func(i int) error) ([]time.Duration, time.Duration, error) {
+	lat := make([]time.Duration, n)
+	var next atomic.Int64
+	var first error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				t := time.Now()
+				if err := op(i); err != nil {
+					once.Do(func() { first = err })
+					return
+				}
+				lat[i] = time.Since(t)
+			}
+		})
+	}
+	wg.Wait()
+	return lat, time.Since(start), first
+}
+
+// crud measures create, get and update of 1 KiB ConfigMaps.
+func crud(ctx context.Context, r *report, c kubernetes.Interface, ns, ct string, conc, n int) error {
+	cms := c.CoreV1().ConfigMaps(ns)
+	name := func(i int) string { return fmt.Sprintf("crud-%s-%d-%d", ct, conc, i) }
+	lat, took, err := parallel(conc, n, func(i int) error {
+		_, err := cms.Create(ctx, configMap(name(i), nil), metav1.CreateOptions{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	r.rate(fmt.Sprintf("create %s c=%d", ct, conc), n, took, lat)
+	lat, took, err = parallel(conc, n, func(i int) error {
+		_, err := cms.Get(ctx, name(i), metav1.GetOptions{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("get: %w", err)
+	}
+	r.rate(fmt.Sprintf("get %s c=%d", ct, conc), n, took, lat)
+	lat, took, err = parallel(conc, n, func(i int) error {
+		cm := configMap(name(i), map[string]string{"updated": "yes"})
+		_, err := cms.Update(ctx, cm, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	r.rate(fmt.Sprintf("update %s c=%d", ct, conc), n, took, lat)
+	return nil
+}
+
+// lists creates n ConfigMaps (one in ten labelled) and times the three LISTs.
+func lists(ctx context.Context, r *report, c kubernetes.Interface, ns string, n int) error {
+	cms := c.CoreV1().ConfigMaps(ns)
+	if _, _, err := parallel(64, n, func(i int) error {
+		labels := map[string]string{"group": strconv.Itoa(i % 10)}
+		_, err := cms.Create(ctx, configMap(fmt.Sprintf("list-%05d", i), labels), metav1.CreateOptions{})
+		return err
+	}); err != nil {
+		return err
+	}
+	var full, paged, selected []time.Duration
+	for range 10 {
+		t := time.Now()
+		if _, err := cms.List(ctx, metav1.ListOptions{}); err != nil {
+			return err
+		}
+		full = append(full, time.Since(t))
+		t = time.Now()
+		opts := metav1.ListOptions{Limit: 500}
+		for {
+			l, err := cms.List(ctx, opts)
+			if err != nil {
+				return err
+			}
+			if opts.Continue = l.Continue; opts.Continue == "" {
+				break
+			}
+		}
+		paged = append(paged, time.Since(t))
+		t = time.Now()
+		l, err := cms.List(ctx, metav1.ListOptions{LabelSelector: "group=3"})
+		if err != nil {
+			return err
+		}
+		selected = append(selected, time.Since(t))
+		if len(l.Items) != n/10 {
+			return fmt.Errorf("label-selected list returned %d items, want %d", len(l.Items), n/10)
+		}
+	}
+	r.latency(fmt.Sprintf("LIST all (%d+ objects)", n), full)
+	r.latency("LIST paged by 500", paged)
+	r.latency(fmt.Sprintf("LIST by label (%d objects)", n/10), selected)
+	return nil
+}
+
+// watchLatency starts n watchers, writes updates stamped with their send time, and
+// measures how long each takes to reach each watcher.
+func watchLatency(ctx context.Context, r *report, c kubernetes.Interface, ns string, n int) error {
+	cms := c.CoreV1().ConfigMaps(ns)
+	probe := fmt.Sprintf("watch-probe-%d", n)
+	created, err := cms.Create(ctx, configMap(probe, nil), metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	const updates = 200
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	ready := make(chan struct{}, n)
+	for range n {
+		w, err := cms.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + probe, ResourceVersion: created.ResourceVersion})
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			defer w.Stop()
+			ready <- struct{}{}
+			seen := 0
+			timeout := time.After(60 * time.Second)
+			for seen < updates {
+				select {
+				case ev, ok := <-w.ResultChan():
+					if !ok {
+						return
+					}
+					if ev.Type != watch.Modified {
+						continue
+					}
+					sent, err := time.Parse(time.RFC3339Nano, ev.Object.(*corev1.ConfigMap).Annotations["sent"])
+					if err == nil {
+						mu.Lock()
+						lat = append(lat, time.Since(sent))
+						mu.Unlock()
+					}
+					seen++
+				case <-timeout:
+					return
+				}
+			}
+		})
+	}
+	for range n {
+		<-ready
+	}
+	cur := created
+	for range updates {
+		cur.Annotations = map[string]string{"sent": time.Now().Format(time.RFC3339Nano)}
+		if cur, err = cms.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond) // a steady stream, not one burst
+	}
+	wg.Wait()
+	if len(lat) < n*updates {
+		return fmt.Errorf("watch: %d of %d deliveries seen", len(lat), n*updates)
+	}
+	r.latency(fmt.Sprintf("watch delivery to %d watchers", n), lat)
+	return nil
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "apiload:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	kubeconfig string
+	pid        int
+	objects    int
+	ops        int
+}
+
+func run() error {
+	var o options
+	flag.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster to measure")
+	flag.IntVar(&o.pid, "pid", 0, "PID of the API server (its RSS is reported; 0: not reported)")
+	flag.IntVar(&o.objects, "objects", 10000, "ConfigMaps for the LIST and deletecollection measurements")
+	flag.IntVar(&o.ops, "ops", 3000, "operations per create/get/update measurement")
+	flag.Parse()
+	if o.kubeconfig == "" {
+		return fmt.Errorf("-kubeconfig is required")
+	}
+	ctx := context.Background()
+	clients := map[string]kubernetes.Interface{}
+	for _, ct := range []string{"json", "protobuf"} {
+		cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
+		if err != nil {
+			return err
+		}
+		cfg.QPS, cfg.Burst = -1, 0 // no client-side throttling: measure the server
+		if ct == "protobuf" {
+			cfg.ContentType = "application/vnd.kubernetes.protobuf"
+		}
+		if clients[ct], err = kubernetes.NewForConfig(cfg); err != nil {
+			return err
+		}
+	}
+	ns := "kite-apiload-" + utilrand.String(5)
+	c := clients["json"]
+	if _, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	defer c.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+
+	report := newReport()
+	report.rss("RSS idle", o.pid)
+	for _, ct := range []string{"json", "protobuf"} {
+		for _, conc := range []int{1, 16, 64} {
+			if err := crud(ctx, report, clients[ct], ns, ct, conc, o.ops); err != nil {
+				return err
+			}
+		}
+	}
+	if err := lists(ctx, report, c, ns, o.objects); err != nil {
+		return err
+	}
+	for _, n := range []int{8, 100} {
+		if err := watchLatency(ctx, report, c, ns, n); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	if err := c.CoreV1().ConfigMaps(ns).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		return err
+	}
+	report.add(fmt.Sprintf("deletecollection of %d", o.objects+3*2*o.ops), time.Since(start).Seconds(), "s")
+	report.rss("RSS after the run", o.pid)
+	report.print(os.Stdout)
+	return nil
+}
