@@ -1,0 +1,14 @@
+// Package service holds the rules of core/v1 services: defaults, validation, table
+// columns and field selectors as upstream's.
+//
+// Invariants kept by the Strategy:
+//   - status changes only through the status subresource, and a create starts with an
+//     empty status;
+//   - spec.clusterIP(s) are immutable once set, except when the type changes to or from
+//     ExternalName.
+//
+// Allocation of cluster IPs and node ports is not done here: spec.clusterIP stays what
+// the client sent (empty stays empty) until an allocator hook in the registry fills it.
+//
+// Called by apiserver/registry's Store (through Resource().Strategy) and by discovery.
+package service
