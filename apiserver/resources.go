@@ -3,18 +3,34 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"kite/apiserver/registry"
 	"kite/apiserver/registry/configmap"
+	"kite/apiserver/registry/endpoints"
 	"kite/apiserver/registry/event"
+	"kite/apiserver/registry/ingress"
+	"kite/apiserver/registry/ingressclass"
+	"kite/apiserver/registry/lease"
+	"kite/apiserver/registry/limitrange"
 	"kite/apiserver/registry/namespace"
+	"kite/apiserver/registry/networkpolicy"
+	"kite/apiserver/registry/node"
+	"kite/apiserver/registry/persistentvolume"
+	"kite/apiserver/registry/persistentvolumeclaim"
+	"kite/apiserver/registry/pod"
+	"kite/apiserver/registry/priorityclass"
+	"kite/apiserver/registry/resourcequota"
+	"kite/apiserver/registry/runtimeclass"
 	"kite/apiserver/registry/secret"
+	"kite/apiserver/registry/service"
 	"kite/apiserver/registry/serviceaccount"
 	"kite/storage"
 )
@@ -27,6 +43,20 @@ func builtinResources() []*registry.Resource {
 		secret.Resource(),
 		serviceaccount.Resource(),
 		event.Resource(),
+		pod.Resource(),
+		service.Resource(),
+		endpoints.Resource(),
+		node.Resource(),
+		persistentvolume.Resource(),
+		persistentvolumeclaim.Resource(),
+		resourcequota.Resource(),
+		limitrange.Resource(),
+		lease.Resource(),
+		priorityclass.Resource(),
+		runtimeclass.Resource(),
+		ingress.Resource(),
+		ingressclass.Resource(),
+		networkpolicy.Resource(),
 	}
 }
 
@@ -35,7 +65,9 @@ var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem,
 
 // resourceStores builds one Store per resource; the namespaces Store also guards the
 // others' creates, as upstream's NamespaceLifecycle admission does.
-func resourceStores(st storage.Interface, scheme *runtime.Scheme) (stores []*registry.Store, namespaces *registry.Store, err error) {
+func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.Store, error) {
+	var stores []*registry.Store
+	var namespaces *registry.Store
 	var check func(ctx context.Context, ns string, gr schema.GroupResource, name string) error
 	for _, r := range builtinResources() {
 		s, err := registry.NewStore(registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme,
@@ -43,7 +75,7 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) (stores []*reg
 				return check(ctx, ns, gr, name)
 			}})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if r.Group == "" && r.Resource == "namespaces" {
 			namespaces = s
@@ -51,7 +83,7 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) (stores []*reg
 		stores = append(stores, s)
 	}
 	if namespaces == nil {
-		return nil, nil, fmt.Errorf("apiserver: no namespaces resource")
+		return nil, fmt.Errorf("apiserver: no namespaces resource")
 	}
 	check = func(ctx context.Context, ns string, gr schema.GroupResource, name string) error {
 		obj, err := namespaces.Get(ctx, "", ns, metav1.GetOptions{})
@@ -64,15 +96,41 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) (stores []*reg
 		}
 		return nil
 	}
-	return stores, namespaces, nil
+	return stores, nil
 }
 
-// bootstrap creates what a cluster has from its first start.
-func bootstrap(ctx context.Context, namespaces *registry.Store) error {
+// bootstrap creates what a cluster has from its first start: the system namespaces
+// and the system priority classes.
+func bootstrap(ctx context.Context, stores []*registry.Store) error {
+	var objects []runtime.Object
 	for _, name := range systemNamespaces {
-		_, err := namespaces.Create(ctx, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+		objects = append(objects, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	}
+	for _, pc := range priorityclass.SystemPriorityClasses() {
+		objects = append(objects, pc)
+	}
+	for _, obj := range objects {
+		s := storeFor(stores, obj)
+		if s == nil {
+			return fmt.Errorf("apiserver: no store for %T", obj)
+		}
+		acc, err := meta.Accessor(obj)
+		if err != nil {
+			return err
+		}
+		_, err = s.Create(ctx, acc.GetNamespace(), obj, metav1.CreateOptions{})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("apiserver: create namespace %s: %w", name, err)
+			return fmt.Errorf("apiserver: create %s %s: %w", s.Resource().Resource, acc.GetName(), err)
+		}
+	}
+	return nil
+}
+
+// storeFor returns the store whose resource has obj's Go type.
+func storeFor(stores []*registry.Store, obj runtime.Object) *registry.Store {
+	for _, s := range stores {
+		if reflect.TypeOf(s.Resource().New()) == reflect.TypeOf(obj) {
+			return s
 		}
 	}
 	return nil

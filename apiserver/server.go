@@ -60,7 +60,7 @@ type Server struct {
 	discovery  *discovery.Handler // the discovery documents
 	openapi    *openapi.Handler   // /openapi/v2 and /openapi/v3, built on first use
 	background sync.WaitGroup     // work started beside serving
-	namespaces *registry.Store
+	stores     []*registry.Store
 }
 
 // New validates cfg, fills its defaults and builds the request chain.
@@ -104,11 +104,11 @@ func (s *Server) buildAPI() error {
 	if err != nil {
 		return err
 	}
-	stores, namespaces, err := resourceStores(s.cfg.Store, scheme)
+	stores, err := resourceStores(s.cfg.Store, scheme)
 	if err != nil {
 		return err
 	}
-	s.namespaces = namespaces
+	s.stores = stores
 	if s.rest, err = handlers.NewREST(handlers.RESTConfig{Scheme: scheme, Stores: stores, Logger: s.logger}); err != nil {
 		return err
 	}
@@ -123,7 +123,8 @@ func (s *Server) buildAPI() error {
 	return err
 }
 
-// Bootstrap creates what a cluster has from its first start (the system namespaces).
+// Bootstrap creates what a cluster has from its first start (the system namespaces and
+// priority classes).
 // It is idempotent; call it before serving.
 func (s *Server) Bootstrap(ctx context.Context) error {
 	// The OpenAPI documents take tens of milliseconds to encode: do it now, beside
@@ -133,7 +134,7 @@ func (s *Server) Bootstrap(ctx context.Context) error {
 			s.logger.Error("building the OpenAPI documents failed", "err", err)
 		}
 	})
-	return bootstrap(ctx, s.namespaces)
+	return bootstrap(ctx, s.stores)
 }
 
 // ServeHTTP runs a request through the chain. The request must carry its TLS state

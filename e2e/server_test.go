@@ -28,8 +28,9 @@ const (
 	restartReadyLimit = 1 * time.Second
 	// restartKeys is how many objects the store holds for the restart measurement.
 	restartKeys = 2000
-	// systemNamespaces are the namespaces every cluster starts with.
-	systemNamespaces = 4
+	// systemObjects are what every cluster starts with: four namespaces and two
+	// priority classes.
+	systemObjects = 6
 )
 
 // TestServerLifecycle follows one data directory through a user's first start, use
@@ -150,8 +151,8 @@ func TestServerLifecycle(t *testing.T) {
 	report = restarted.stderr.String()
 	for _, want := range []string{
 		"kite: certificates loaded in ",
-		// The first start made the system namespaces, one key and revision each.
-		fmt.Sprintf("kite: store opened (%d keys, rev %d) in ", restartKeys+systemNamespaces, restartKeys+systemNamespaces),
+		// The first start made the system objects, one key and revision each.
+		fmt.Sprintf("kite: store opened (%d keys, rev %d) in ", restartKeys+systemObjects, restartKeys+systemObjects),
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("restart report lacks %q:\n%s", want, report)
