@@ -26,7 +26,9 @@ import (
 	"kite/apiserver/registry/persistentvolume"
 	"kite/apiserver/registry/persistentvolumeclaim"
 	"kite/apiserver/registry/pod"
+	"kite/apiserver/registry/podtemplate"
 	"kite/apiserver/registry/priorityclass"
+	"kite/apiserver/registry/replicationcontroller"
 	"kite/apiserver/registry/resourcequota"
 	"kite/apiserver/registry/runtimeclass"
 	"kite/apiserver/registry/secret"
@@ -44,6 +46,8 @@ func builtinResources() []*registry.Resource {
 		serviceaccount.Resource(),
 		event.Resource(),
 		pod.Resource(),
+		podtemplate.Resource(),
+		replicationcontroller.Resource(),
 		service.Resource(),
 		endpoints.Resource(),
 		node.Resource(),

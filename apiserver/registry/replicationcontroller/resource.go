@@ -1,0 +1,26 @@
+package replicationcontroller
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"kite/apiserver/registry"
+)
+
+// Resource describes core/v1 replicationcontrollers as upstream's discovery publishes
+// them. The scale subresource is not served yet.
+func Resource() *registry.Resource {
+	return &registry.Resource{
+		Version:      "v1",
+		Resource:     "replicationcontrollers",
+		Kind:         "ReplicationController",
+		SingularName: "replicationcontroller",
+		Namespaced:   true,
+		ShortNames:   []string{"rc"},
+		Categories:   []string{"all"},
+		Subresources: []string{"status"},
+		New:          func() runtime.Object { return &corev1.ReplicationController{} },
+		NewList:      func() runtime.Object { return &corev1.ReplicationControllerList{} },
+		Strategy:     Strategy{},
+	}
+}
