@@ -80,3 +80,17 @@ verify-arch:
 # host (iptables chains, mounts, containerd state) goes too.
 clean: ## Remove bin/ and the developer data directory .kite/.
 	rm -rf $(BIN) $(DATA_DIR)
+
+# The upstream Kubernetes conformance suite, built and run by conformance/ (a Go module of
+# its own, so the main module never imports k8s.io/kubernetes). FOCUS=regex and SKIP=regex
+# narrow a run; with KUBECONFIG set it runs against that cluster instead of a fresh kite.
+.PHONY: conformance conformance-build conformance-gate
+
+conformance: ## Run the upstream [Conformance] specs against a fresh kite server; writes conformance/STATUS.md.
+	bash conformance/run.sh
+
+conformance-build: ## Build e2e.test and ginkgo into conformance/bin/ (cached; about 10 minutes cold).
+	bash conformance/build.sh
+
+conformance-gate: ## Run the specs in conformance/passing.txt and fail if any fails.
+	bash conformance/run.sh --gate
