@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"fmt"
+	"net"
 	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,10 +15,15 @@ import (
 
 	"kite/apiserver/registry"
 	"kite/apiserver/registry/configmap"
+	"kite/apiserver/registry/controllerrevision"
+	"kite/apiserver/registry/cronjob"
+	"kite/apiserver/registry/daemonset"
+	"kite/apiserver/registry/deployment"
 	"kite/apiserver/registry/endpoints"
 	"kite/apiserver/registry/event"
 	"kite/apiserver/registry/ingress"
 	"kite/apiserver/registry/ingressclass"
+	"kite/apiserver/registry/job"
 	"kite/apiserver/registry/lease"
 	"kite/apiserver/registry/limitrange"
 	"kite/apiserver/registry/namespace"
@@ -28,12 +34,14 @@ import (
 	"kite/apiserver/registry/pod"
 	"kite/apiserver/registry/podtemplate"
 	"kite/apiserver/registry/priorityclass"
+	"kite/apiserver/registry/replicaset"
 	"kite/apiserver/registry/replicationcontroller"
 	"kite/apiserver/registry/resourcequota"
 	"kite/apiserver/registry/runtimeclass"
 	"kite/apiserver/registry/secret"
 	"kite/apiserver/registry/service"
 	"kite/apiserver/registry/serviceaccount"
+	"kite/apiserver/registry/statefulset"
 	"kite/storage"
 )
 
@@ -48,6 +56,13 @@ func builtinResources() []*registry.Resource {
 		pod.Resource(),
 		podtemplate.Resource(),
 		replicationcontroller.Resource(),
+		deployment.Resource(),
+		replicaset.Resource(),
+		statefulset.Resource(),
+		daemonset.Resource(),
+		controllerrevision.Resource(),
+		job.Resource(),
+		cronjob.Resource(),
 		service.Resource(),
 		endpoints.Resource(),
 		node.Resource(),
@@ -103,9 +118,10 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 	return stores, nil
 }
 
-// bootstrap creates what a cluster has from its first start: the system namespaces
-// and the system priority classes.
-func bootstrap(ctx context.Context, stores []*registry.Store) error {
+// bootstrap creates what a cluster has from its first start: the system namespaces,
+// the system priority classes, and the kubernetes Service (kept up to date with the
+// server's address and port).
+func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, port int) error {
 	var objects []runtime.Object
 	for _, name := range systemNamespaces {
 		objects = append(objects, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
@@ -125,6 +141,15 @@ func bootstrap(ctx context.Context, stores []*registry.Store) error {
 		_, err = s.Create(ctx, acc.GetNamespace(), obj, metav1.CreateOptions{})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("apiserver: create %s %s: %w", s.Resource().Resource, acc.GetName(), err)
+		}
+	}
+	for _, obj := range kubernetesService(advertise, port) {
+		s := storeFor(stores, obj)
+		if s == nil {
+			return fmt.Errorf("apiserver: no store for %T", obj)
+		}
+		if err := reconcile(ctx, s, metav1.NamespaceDefault, "kubernetes", obj); err != nil {
+			return fmt.Errorf("apiserver: %s kubernetes: %w", s.Resource().Resource, err)
 		}
 	}
 	return nil

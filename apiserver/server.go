@@ -35,6 +35,9 @@ type Config struct {
 	// ClientCAs verify client certificates; a client with a certificate they signed is
 	// authenticated as the certificate's subject. Required by Serve and TLSConfig.
 	ClientCAs *x509.CertPool
+	// AdvertiseAddress is the address pods reach the server at, published as the
+	// kubernetes Service's endpoint. Nil: no endpoint is published.
+	AdvertiseAddress net.IP
 	// Logger receives the server's logs. Default: slog.Default().
 	Logger *slog.Logger
 	// LogCheck backs the "log" health check: it returns an error when logging is
@@ -124,9 +127,9 @@ func (s *Server) buildAPI() error {
 }
 
 // Bootstrap creates what a cluster has from its first start (the system namespaces and
-// priority classes).
+// priority classes, the kubernetes Service pointing at port on the advertise address).
 // It is idempotent; call it before serving.
-func (s *Server) Bootstrap(ctx context.Context) error {
+func (s *Server) Bootstrap(ctx context.Context, port int) error {
 	// The OpenAPI documents take tens of milliseconds to encode: do it now, beside
 	// start-up, rather than in the first kubectl apply. Serve waits for it on shutdown.
 	s.background.Go(func() {
@@ -134,7 +137,7 @@ func (s *Server) Bootstrap(ctx context.Context) error {
 			s.logger.Error("building the OpenAPI documents failed", "err", err)
 		}
 	})
-	return bootstrap(ctx, s.stores)
+	return bootstrap(ctx, s.stores, s.cfg.AdvertiseAddress, port)
 }
 
 // ServeHTTP runs a request through the chain. The request must carry its TLS state

@@ -37,8 +37,9 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 	acc.SetDeletionTimestamp(nil)
 	acc.SetDeletionGracePeriodSeconds(nil)
 	acc.SetGeneration(0)
-	s.res.Strategy.PrepareForCreate(ctx, obj)
+	// Upstream defaults while decoding, before any other step sees the object.
 	s.res.Strategy.Default(obj)
+	s.res.Strategy.PrepareForCreate(ctx, obj)
 	if _, ok := s.res.Strategy.(GenerationStrategy); ok {
 		acc.SetGeneration(1)
 	}

@@ -60,7 +60,9 @@ type Strategy interface {
 	// PrepareForUpdate keeps from old what an update of the main resource may not
 	// change (for a resource with a status subresource: status).
 	PrepareForUpdate(ctx context.Context, obj, old runtime.Object)
-	// Default fills in defaults, as upstream's defaulting functions do.
+	// Default fills in defaults, as upstream's defaulting functions do. The Store calls
+	// it first, before PrepareForCreate or PrepareForUpdate, as upstream defaults on
+	// decoding.
 	Default(obj runtime.Object)
 	// Validate checks a new object; ValidateUpdate an update (immutable fields).
 	// Errors carry field paths as upstream's validation does.
@@ -75,8 +77,9 @@ type GenerationStrategy interface {
 }
 
 // StatusStrategy is implemented by resources with a status subresource: an update
-// through /status keeps everything but status (and metadata labels/annotations are kept
-// from old too, as upstream).
+// through /status changes only the status. PrepareForStatusUpdate restores from old
+// whatever else the resource protects (the spec; for some, as upstream, labels and
+// annotations too).
 type StatusStrategy interface {
 	PrepareForStatusUpdate(ctx context.Context, obj, old runtime.Object)
 	ValidateStatusUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList

@@ -106,8 +106,8 @@ func (s *Store) prepareUpdate(ctx context.Context, namespace, name string, obj, 
 	var errs field.ErrorList
 	switch subresource {
 	case "":
-		s.res.Strategy.PrepareForUpdate(ctx, obj, old)
 		s.res.Strategy.Default(obj)
+		s.res.Strategy.PrepareForUpdate(ctx, obj, old)
 		if gs, ok := s.res.Strategy.(GenerationStrategy); ok && gs.SpecChanged(obj, old) {
 			acc.SetGeneration(oldAcc.GetGeneration() + 1)
 		}

@@ -177,18 +177,19 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	}
 
 	srv, err := apiserver.New(apiserver.Config{
-		Store:       store,
-		Version:     kiteVersion(),
-		ServingCert: bundle.Serving,
-		ClientCAs:   bundle.ClientCAs(),
-		Logger:      logger,
-		LogCheck:    logw.Check,
+		Store:            store,
+		Version:          kiteVersion(),
+		ServingCert:      bundle.Serving,
+		ClientCAs:        bundle.ClientCAs(),
+		AdvertiseAddress: advertiseAddress(o.bindAddress),
+		Logger:           logger,
+		LogCheck:         logw.Check,
 	})
 	if err != nil {
 		ln.Close()
 		return fail(stderr, exitFailure, err)
 	}
-	if err := srv.Bootstrap(ctx); err != nil {
+	if err := srv.Bootstrap(ctx, port); err != nil {
 		ln.Close()
 		return fail(stderr, exitFailure, err)
 	}
@@ -265,4 +266,23 @@ func formatDuration(d time.Duration) string {
 		return fmt.Sprintf("%dms", d.Milliseconds())
 	}
 	return d.Round(10 * time.Millisecond).String()
+}
+
+// advertiseAddress is the address pods reach the API server at: the bind address when
+// it names one that is not loopback, else the host's first global IPv4 address (nil
+// when it has none; then the kubernetes Service has no endpoints).
+func advertiseAddress(bind net.IP) net.IP {
+	if !bind.IsUnspecified() && !bind.IsLoopback() {
+		return bind
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && ipn.IP.IsGlobalUnicast() {
+			return ipn.IP.To4()
+		}
+	}
+	return nil
 }

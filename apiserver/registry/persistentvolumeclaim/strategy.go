@@ -29,9 +29,9 @@ type Strategy struct {
 
 var volumeModes = []corev1.PersistentVolumeMode{corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem}
 
-// PrepareForCreate clears status; Default then makes it Pending.
+// PrepareForCreate drops the status a client sent: a new claim is Pending.
 func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	obj.(*corev1.PersistentVolumeClaim).Status = corev1.PersistentVolumeClaimStatus{}
+	obj.(*corev1.PersistentVolumeClaim).Status = corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimPending}
 }
 
 // PrepareForUpdate keeps status.
