@@ -22,7 +22,7 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 
 help: ## Show this list.
 	@echo "Usage: make TARGET"
-	@awk 'BEGIN { FS = ":.*## " } /^[a-z0-9-]+:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z0-9-]+:.*## / { printf "  %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 deps: ## Install the Debian packages Kite needs (containerd, runc, CNI plugins, iptables, etcd, ...).
 	@bash hack/install-deps.sh
