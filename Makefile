@@ -39,7 +39,7 @@ test: deps ## Run all tests with the race detector, end-to-end tests included.
 test-e2e: deps ## Run only the end-to-end tests (they drive the real kite binary).
 	$(GO) test $(TEST_FLAGS) ./e2e/...
 
-bench: ## Run the storage benchmarks (hack/bench.sh).
+bench: ## Run the storage and API benchmarks against etcd and a fresh kite (hack/bench.sh).
 	bash hack/bench.sh
 
 lint: ## Run golangci-lint with .golangci.yml, installing the pinned version into bin/ first.
