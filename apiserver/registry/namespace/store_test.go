@@ -2,7 +2,6 @@ package namespace
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 
@@ -11,37 +10,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kite/apiserver/registry"
+	"kite/apiserver/registry/registrytest"
 	"kite/storage/memory"
 )
 
 // newStore serves Resource() from a memory store, as the API server will.
 func newStore(t *testing.T) *registry.Store {
 	t.Helper()
-	st := memory.New(memory.Config{})
-	t.Cleanup(func() { _ = st.Close() })
-	scheme, err := registry.NewScheme()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := registry.NewStore(registry.StoreConfig{Resource: Resource(), Storage: st, Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// causes returns the field causes of a 422 Invalid error.
-func causes(t *testing.T, err error) []string {
-	t.Helper()
-	var st apierrors.APIStatus
-	if !errors.As(err, &st) || st.Status().Reason != metav1.StatusReasonInvalid {
-		t.Fatalf("got %v, want a 422 Invalid", err)
-	}
-	var out []string
-	for _, c := range st.Status().Details.Causes {
-		out = append(out, c.Field)
-	}
-	return out
+	return registrytest.NewStore(t, Resource(), memory.New(memory.Config{}))
 }
 
 func TestThroughTheStore(t *testing.T) {
@@ -61,7 +37,7 @@ func TestThroughTheStore(t *testing.T) {
 
 	// Namespace names are DNS labels: no dots.
 	_, err = s.Create(ctx, "", ns("team.a"), metav1.CreateOptions{})
-	if got := causes(t, err); !slices.Equal(got, []string{"metadata.name"}) {
+	if got := registrytest.Causes(t, err); !slices.Equal(got, []string{"metadata.name"}) {
 		t.Errorf("causes %v", got)
 	}
 
@@ -82,7 +58,7 @@ func TestThroughTheStore(t *testing.T) {
 	st := updated.DeepCopy()
 	st.Status.Phase = corev1.NamespaceTerminating
 	_, err = s.Update(ctx, "", "team-a", st, metav1.UpdateOptions{}, "status")
-	if got := causes(t, err); !slices.Equal(got, []string{"status.Phase"}) {
+	if got := registrytest.Causes(t, err); !slices.Equal(got, []string{"status.Phase"}) {
 		t.Errorf("causes %v", got)
 	}
 }

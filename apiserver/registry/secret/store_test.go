@@ -2,46 +2,21 @@ package secret
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kite/apiserver/registry"
+	"kite/apiserver/registry/registrytest"
 	"kite/storage/memory"
 )
 
 // newStore serves Resource() from a memory store, as the API server will.
 func newStore(t *testing.T) *registry.Store {
 	t.Helper()
-	st := memory.New(memory.Config{})
-	t.Cleanup(func() { _ = st.Close() })
-	scheme, err := registry.NewScheme()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := registry.NewStore(registry.StoreConfig{Resource: Resource(), Storage: st, Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// causes returns the field causes of a 422 Invalid error.
-func causes(t *testing.T, err error) []string {
-	t.Helper()
-	var st apierrors.APIStatus
-	if !errors.As(err, &st) || st.Status().Reason != metav1.StatusReasonInvalid {
-		t.Fatalf("got %v, want a 422 Invalid", err)
-	}
-	var out []string
-	for _, c := range st.Status().Details.Causes {
-		out = append(out, c.Field)
-	}
-	return out
+	return registrytest.NewStore(t, Resource(), memory.New(memory.Config{}))
 }
 
 func TestThroughTheStore(t *testing.T) {
@@ -69,7 +44,7 @@ func TestThroughTheStore(t *testing.T) {
 	}
 	tls := secret(corev1.SecretTypeTLS, map[string]string{"tls.crt": "", "tls.key": ""})
 	_, err = s.Update(ctx, "default", "creds", tls, metav1.UpdateOptions{}, "")
-	if got := causes(t, err); !slices.Equal(got, []string{"type"}) {
+	if got := registrytest.Causes(t, err); !slices.Equal(got, []string{"type"}) {
 		t.Errorf("causes %v", got)
 	}
 }
