@@ -1,6 +1,7 @@
 package podspec
 
 import (
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,5 +32,20 @@ func TestDefaultsAndImagePullPolicy(t *testing.T) {
 	}
 	if errs := ValidatePodSpec(&spec, nil, field.NewPath("spec")); len(errs) != 0 {
 		t.Errorf("defaulted spec invalid: %v", errs)
+	}
+}
+
+func TestSysctlNames(t *testing.T) {
+	errs := validateSysctls([]corev1.Sysctl{{Name: "foo-"}, {Name: "kernel.shmmax"}, {Name: "safe-and-unsafe"}, {Name: "bar.."}, {Name: "net/ipv4/ip_forward"}, {Name: "kernel.shmmax"}}, field.NewPath("sysctls"))
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Field+" "+string(e.Type))
+	}
+	want := "sysctls[0].name FieldValueInvalid,sysctls[3].name FieldValueInvalid,sysctls[5].name FieldValueDuplicate"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("got %v, want %s", got, want)
+	}
+	if !strings.Contains(errs[0].Error(), `Invalid value: "foo-"`) {
+		t.Errorf("message %q", errs[0].Error())
 	}
 }

@@ -3,6 +3,7 @@ package podspec
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -246,7 +247,36 @@ func validatePodSecurityContext(sc *corev1.PodSecurityContext, path *field.Path)
 	for i, g := range sc.SupplementalGroups {
 		errs = append(errs, validateID(g, path.Child("supplementalGroups").Index(i))...)
 	}
+	errs = append(errs, validateSysctls(sc.Sysctls, path.Child("sysctls"))...)
 	return sortErrors(errs)
+}
+
+// Sysctl names as upstream accepts them: dot- or slash-separated segments of lower-case
+// letters, digits, '-' and '_', at most 253 characters.
+const (
+	sysctlSegment   = "[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
+	sysctlFmt       = "(" + sysctlSegment + "[\\./])*" + sysctlSegment
+	sysctlMaxLength = 253
+)
+
+var sysctlName = regexp.MustCompile("^" + sysctlFmt + "$")
+
+func validateSysctls(sysctls []corev1.Sysctl, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := sets.New[string]()
+	for i, s := range sysctls {
+		name := path.Index(i).Child("name")
+		switch {
+		case s.Name == "":
+			errs = append(errs, field.Required(name, ""))
+		case len(s.Name) > sysctlMaxLength || !sysctlName.MatchString(s.Name):
+			errs = append(errs, field.Invalid(name, s.Name, fmt.Sprintf("must have at most %d characters and match regex %s", sysctlMaxLength, sysctlFmt)))
+		case seen.Has(s.Name):
+			errs = append(errs, field.Duplicate(name, s.Name))
+		}
+		seen.Insert(s.Name)
+	}
+	return errs
 }
 
 func validateID(id int64, path *field.Path) field.ErrorList {
