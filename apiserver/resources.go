@@ -7,12 +7,14 @@ import (
 	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"kite/apiserver/admission"
 	"kite/apiserver/registry"
 	"kite/apiserver/registry/configmap"
 	"kite/apiserver/registry/controllerrevision"
@@ -82,30 +84,23 @@ func builtinResources() []*registry.Resource {
 // systemNamespaces exist from the first start, as upstream's.
 var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease}
 
-// resourceStores builds one Store per resource; the namespaces Store also guards the
-// others' creates, as upstream's NamespaceLifecycle admission does.
+// resourceStores builds one Store per resource, with the checks that need other
+// resources: the namespaces Store guards the others' creates, as upstream's
+// NamespaceLifecycle admission does, and pods go through RuntimeClass admission.
 func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.Store, error) {
 	var stores []*registry.Store
-	var namespaces *registry.Store
-	var check func(ctx context.Context, ns string, gr schema.GroupResource, name string) error
-	for _, r := range builtinResources() {
-		s, err := registry.NewStore(registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme,
-			NamespaceCheck: func(ctx context.Context, ns string, gr schema.GroupResource, name string) error {
-				return check(ctx, ns, gr, name)
-			}})
-		if err != nil {
-			return nil, err
+	// get reads an object of another resource; the stores all exist by the time a
+	// request calls it.
+	get := func(ctx context.Context, gr schema.GroupResource, name string) (runtime.Object, error) {
+		for _, s := range stores {
+			if s.Resource().GroupResource() == gr {
+				return s.Get(ctx, "", name, metav1.GetOptions{})
+			}
 		}
-		if r.Group == "" && r.Resource == "namespaces" {
-			namespaces = s
-		}
-		stores = append(stores, s)
+		return nil, fmt.Errorf("apiserver: no %s resource", gr)
 	}
-	if namespaces == nil {
-		return nil, fmt.Errorf("apiserver: no namespaces resource")
-	}
-	check = func(ctx context.Context, ns string, gr schema.GroupResource, name string) error {
-		obj, err := namespaces.Get(ctx, "", ns, metav1.GetOptions{})
+	namespaceCheck := func(ctx context.Context, ns string, gr schema.GroupResource, name string) error {
+		obj, err := get(ctx, schema.GroupResource{Resource: "namespaces"}, ns)
 		if err != nil {
 			return err
 		}
@@ -114,6 +109,24 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 				fmt.Errorf("unable to create new content in namespace %s because it is being terminated", ns))
 		}
 		return nil
+	}
+	runtimeClass := admission.RuntimeClass(func(ctx context.Context, name string) (*nodev1.RuntimeClass, error) {
+		obj, err := get(ctx, schema.GroupResource{Group: "node.k8s.io", Resource: "runtimeclasses"}, name)
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*nodev1.RuntimeClass), nil
+	})
+	for _, r := range builtinResources() {
+		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck}
+		if r.Group == "" && r.Resource == "pods" {
+			cfg.Admit = runtimeClass
+		}
+		s, err := registry.NewStore(cfg)
+		if err != nil {
+			return nil, err
+		}
+		stores = append(stores, s)
 	}
 	return stores, nil
 }

@@ -351,3 +351,21 @@ func TestKubectlApplyDiffExplain(t *testing.T) {
 		t.Errorf("explain:\n%s", out)
 	}
 }
+
+// Pods go through admission as upstream's: a missing RuntimeClass is refused, and an
+// invalid sysctl is a 422 naming the field.
+func TestPodAdmissionAndValidation(t *testing.T) {
+	_, kc := apiServer(t)
+	k := newest(t)
+	msg := kubectlErr(t, k, kc, "run", "x", "--image=nginx", `--overrides={"spec":{"runtimeClassName":"nope"}}`)
+	if !strings.Contains(msg, `pods "x" is forbidden: pod rejected: RuntimeClass "nope" not found`) {
+		t.Errorf("missing RuntimeClass: %q", msg)
+	}
+	msg = kubectlErr(t, k, kc, "run", "y", "--image=nginx", `--overrides={"spec":{"securityContext":{"sysctls":[{"name":"foo-","value":"1"}]}}}`)
+	if !strings.Contains(msg, `spec.securityContext.sysctls[0].name: Invalid value: "foo-"`) {
+		t.Errorf("invalid sysctl: %q", msg)
+	}
+	if out := kubectl(t, k, kc, "run", "z", "--image=nginx"); out != "pod/z created\n" {
+		t.Errorf("run: %q", out)
+	}
+}

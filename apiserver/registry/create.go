@@ -43,6 +43,11 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 	if _, ok := s.res.Strategy.(GenerationStrategy); ok {
 		acc.SetGeneration(1)
 	}
+	if s.cfg.Admit != nil {
+		if err := s.cfg.Admit(ctx, obj); err != nil {
+			return nil, err
+		}
+	}
 	generated := acc.GetName() == "" && acc.GetGenerateName() != ""
 	for attempt := 1; ; attempt++ {
 		if generated {

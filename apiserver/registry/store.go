@@ -29,6 +29,11 @@ type StoreConfig struct {
 	// fails with a Status error when the namespace does not exist (404) or is being
 	// deleted (403), as upstream's NamespaceLifecycle admission does.
 	NamespaceCheck func(ctx context.Context, namespace string, gr schema.GroupResource, name string) error
+	// Admit, when set, is the admission step of a create: it may change the object
+	// (defaults other objects decide, such as a RuntimeClass's overhead) and refuses it
+	// with a Status error (403 Forbidden, as upstream's admission plugins). It runs after
+	// the resource's own defaults and before validation.
+	Admit func(ctx context.Context, obj runtime.Object) error
 }
 
 // Store keeps the objects of one resource in storage with upstream's semantics. Every
