@@ -86,7 +86,8 @@ var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem,
 
 // resourceStores builds one Store per resource, with the checks that need other
 // resources: the namespaces Store guards the others' creates, as upstream's
-// NamespaceLifecycle admission does, and pods go through RuntimeClass admission.
+// NamespaceLifecycle admission does, and pods go through RuntimeClass and LimitRanger
+// admission.
 func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.Store, error) {
 	var stores []*registry.Store
 	// get reads an object of another resource; the stores all exist by the time a
@@ -117,10 +118,22 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		}
 		return obj.(*nodev1.RuntimeClass), nil
 	})
+	limitRanger := admission.LimitRanger(func(ctx context.Context, ns string) ([]corev1.LimitRange, error) {
+		for _, s := range stores {
+			if s.Resource().GroupResource() == (schema.GroupResource{Resource: "limitranges"}) {
+				l, err := s.List(ctx, ns, metav1.ListOptions{})
+				if err != nil {
+					return nil, err
+				}
+				return l.(*corev1.LimitRangeList).Items, nil
+			}
+		}
+		return nil, nil
+	})
 	for _, r := range builtinResources() {
 		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck}
 		if r.Group == "" && r.Resource == "pods" {
-			cfg.Admit = runtimeClass
+			cfg.Admit = admission.Chain(runtimeClass, limitRanger)
 		}
 		s, err := registry.NewStore(cfg)
 		if err != nil {
