@@ -86,22 +86,22 @@ var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem,
 
 // resourceStores builds one Store per resource, with the checks that need other
 // resources: the namespaces Store guards the others' creates, as upstream's
-// NamespaceLifecycle admission does, and pods go through RuntimeClass and LimitRanger
-// admission.
+// NamespaceLifecycle admission does, and pods go through ServiceAccount (token mount),
+// RuntimeClass and LimitRanger admission.
 func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.Store, error) {
 	var stores []*registry.Store
 	// get reads an object of another resource; the stores all exist by the time a
 	// request calls it.
-	get := func(ctx context.Context, gr schema.GroupResource, name string) (runtime.Object, error) {
+	get := func(ctx context.Context, gr schema.GroupResource, ns, name string) (runtime.Object, error) {
 		for _, s := range stores {
 			if s.Resource().GroupResource() == gr {
-				return s.Get(ctx, "", name, metav1.GetOptions{})
+				return s.Get(ctx, ns, name, metav1.GetOptions{})
 			}
 		}
 		return nil, fmt.Errorf("apiserver: no %s resource", gr)
 	}
 	namespaceCheck := func(ctx context.Context, ns string, gr schema.GroupResource, name string) error {
-		obj, err := get(ctx, schema.GroupResource{Resource: "namespaces"}, ns)
+		obj, err := get(ctx, schema.GroupResource{Resource: "namespaces"}, "", ns)
 		if err != nil {
 			return err
 		}
@@ -112,11 +112,18 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		return nil
 	}
 	runtimeClass := admission.RuntimeClass(func(ctx context.Context, name string) (*nodev1.RuntimeClass, error) {
-		obj, err := get(ctx, schema.GroupResource{Group: "node.k8s.io", Resource: "runtimeclasses"}, name)
+		obj, err := get(ctx, schema.GroupResource{Group: "node.k8s.io", Resource: "runtimeclasses"}, "", name)
 		if err != nil {
 			return nil, err
 		}
 		return obj.(*nodev1.RuntimeClass), nil
+	})
+	serviceAccount := admission.ServiceAccount(func(ctx context.Context, ns, name string) (*corev1.ServiceAccount, error) {
+		obj, err := get(ctx, schema.GroupResource{Resource: "serviceaccounts"}, ns, name)
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*corev1.ServiceAccount), nil
 	})
 	limitRanger := admission.LimitRanger(func(ctx context.Context, ns string) ([]corev1.LimitRange, error) {
 		for _, s := range stores {
@@ -133,7 +140,7 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 	for _, r := range builtinResources() {
 		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck}
 		if r.Group == "" && r.Resource == "pods" {
-			cfg.Admit = admission.Chain(runtimeClass, limitRanger)
+			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger)
 		}
 		s, err := registry.NewStore(cfg)
 		if err != nil {
