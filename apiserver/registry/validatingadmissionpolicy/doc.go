@@ -1,0 +1,10 @@
+// Package validatingadmissionpolicy holds the rules of admissionregistration.k8s.io/v1 ValidatingAdmissionPolicys:
+// defaults, validation and table columns, as upstream.
+//
+// Stored and served only: Kite does not evaluate the policies yet (admission is later
+// work), and CEL expressions are checked for presence but never compiled. Invariants
+// kept by the Strategy: the spec is defaulted and valid, and metadata.generation counts
+// spec changes.
+//
+// Called by apiserver/registry's Store (through Resource().Strategy) and by discovery.
+package validatingadmissionpolicy

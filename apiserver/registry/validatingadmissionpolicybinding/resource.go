@@ -1,0 +1,24 @@
+package validatingadmissionpolicybinding
+
+import (
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"kite/apiserver/registry"
+)
+
+// Resource describes validatingadmissionpolicybindings as upstream 1.37 serves them at v1: cluster scoped,
+// category api-extensions.
+func Resource() *registry.Resource {
+	return &registry.Resource{
+		Group:        "admissionregistration.k8s.io",
+		Version:      "v1",
+		Resource:     "validatingadmissionpolicybindings",
+		Kind:         "ValidatingAdmissionPolicyBinding",
+		SingularName: "validatingadmissionpolicybinding",
+		Categories:   []string{"api-extensions"},
+		New:          func() runtime.Object { return &admissionv1.ValidatingAdmissionPolicyBinding{} },
+		NewList:      func() runtime.Object { return &admissionv1.ValidatingAdmissionPolicyBindingList{} },
+		Strategy:     Strategy{},
+	}
+}
