@@ -6,12 +6,14 @@ import (
 	"net"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"kite/apiserver/registry"
+	"kite/apiserver/registry/endpointslice"
 )
 
 // The kubernetes Service in default: how pods (and the conformance suite) find the API
@@ -19,7 +21,7 @@ import (
 const kubernetesServiceIP = "10.43.0.1"
 
 // kubernetesService returns the Service and, when the server has an address pods can
-// reach, its Endpoints.
+// reach, its Endpoints and EndpointSlice.
 func kubernetesService(advertise net.IP, port int) []runtime.Object {
 	meta := metav1.ObjectMeta{Name: "kubernetes", Namespace: metav1.NamespaceDefault,
 		Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}}
@@ -44,7 +46,7 @@ func kubernetesService(advertise net.IP, port int) []runtime.Object {
 			}},
 		}
 		ep.Labels = map[string]string{"endpointslice.kubernetes.io/skip-mirror": "true"}
-		objs = append(objs, ep)
+		objs = append(objs, ep, endpointslice.ForEndpoints(ep))
 	}
 	return objs
 }
@@ -62,6 +64,9 @@ func reconcile(ctx context.Context, s *registry.Store, namespace, name string, o
 			cur.Spec.Ports = obj.(*corev1.Service).Spec.Ports
 		case *corev1.Endpoints:
 			cur.Subsets = obj.(*corev1.Endpoints).Subsets
+		case *discoveryv1.EndpointSlice:
+			want := obj.(*discoveryv1.EndpointSlice)
+			cur.Endpoints, cur.Ports = want.Endpoints, want.Ports
 		default:
 			return nil, fmt.Errorf("apiserver: cannot reconcile a %T", current)
 		}

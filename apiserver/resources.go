@@ -19,15 +19,24 @@ import (
 	"kite/apiserver/registry/configmap"
 	"kite/apiserver/registry/controllerrevision"
 	"kite/apiserver/registry/cronjob"
+	"kite/apiserver/registry/csidriver"
+	"kite/apiserver/registry/csinode"
+	"kite/apiserver/registry/csistoragecapacity"
 	"kite/apiserver/registry/daemonset"
 	"kite/apiserver/registry/deployment"
 	"kite/apiserver/registry/endpoints"
+	"kite/apiserver/registry/endpointslice"
 	"kite/apiserver/registry/event"
+	"kite/apiserver/registry/flowcontrol"
+	"kite/apiserver/registry/flowschema"
 	"kite/apiserver/registry/ingress"
 	"kite/apiserver/registry/ingressclass"
 	"kite/apiserver/registry/job"
 	"kite/apiserver/registry/lease"
 	"kite/apiserver/registry/limitrange"
+	"kite/apiserver/registry/mutatingadmissionpolicy"
+	"kite/apiserver/registry/mutatingadmissionpolicybinding"
+	"kite/apiserver/registry/mutatingwebhookconfiguration"
 	"kite/apiserver/registry/namespace"
 	"kite/apiserver/registry/networkpolicy"
 	"kite/apiserver/registry/node"
@@ -36,6 +45,7 @@ import (
 	"kite/apiserver/registry/pod"
 	"kite/apiserver/registry/podtemplate"
 	"kite/apiserver/registry/priorityclass"
+	"kite/apiserver/registry/prioritylevelconfiguration"
 	"kite/apiserver/registry/replicaset"
 	"kite/apiserver/registry/replicationcontroller"
 	"kite/apiserver/registry/resourcequota"
@@ -44,6 +54,13 @@ import (
 	"kite/apiserver/registry/service"
 	"kite/apiserver/registry/serviceaccount"
 	"kite/apiserver/registry/statefulset"
+	"kite/apiserver/registry/storageclass"
+	"kite/apiserver/registry/storageversionmigration"
+	"kite/apiserver/registry/validatingadmissionpolicy"
+	"kite/apiserver/registry/validatingadmissionpolicybinding"
+	"kite/apiserver/registry/validatingwebhookconfiguration"
+	"kite/apiserver/registry/volumeattachment"
+	"kite/apiserver/registry/volumeattributesclass"
 	"kite/storage"
 )
 
@@ -65,6 +82,22 @@ func builtinResources() []*registry.Resource {
 		controllerrevision.Resource(),
 		job.Resource(),
 		cronjob.Resource(),
+		storageclass.Resource(),
+		csidriver.Resource(),
+		csinode.Resource(),
+		csistoragecapacity.Resource(),
+		volumeattachment.Resource(),
+		volumeattributesclass.Resource(),
+		endpointslice.Resource(),
+		validatingwebhookconfiguration.Resource(),
+		mutatingwebhookconfiguration.Resource(),
+		validatingadmissionpolicy.Resource(),
+		validatingadmissionpolicybinding.Resource(),
+		mutatingadmissionpolicy.Resource(),
+		mutatingadmissionpolicybinding.Resource(),
+		flowschema.Resource(),
+		prioritylevelconfiguration.Resource(),
+		storageversionmigration.Resource(),
 		service.Resource(),
 		endpoints.Resource(),
 		node.Resource(),
@@ -152,8 +185,8 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 }
 
 // bootstrap creates what a cluster has from its first start: the system namespaces,
-// the system priority classes, and the kubernetes Service (kept up to date with the
-// server's address and port).
+// the system priority classes, the mandatory flow-control objects, and the kubernetes
+// Service (kept up to date with the server's address and port).
 func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, port int) error {
 	var objects []runtime.Object
 	for _, name := range systemNamespaces {
@@ -162,6 +195,7 @@ func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, 
 	for _, pc := range priorityclass.SystemPriorityClasses() {
 		objects = append(objects, pc)
 	}
+	objects = append(objects, flowcontrol.Bootstrap()...)
 	for _, obj := range objects {
 		s := storeFor(stores, obj)
 		if s == nil {

@@ -193,7 +193,7 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 		ln.Close()
 		return fail(stderr, exitFailure, err)
 	}
-	say("system namespaces and priority classes ready in %s", took())
+	say("system objects (namespaces, priority classes, the kubernetes Service, flow control) ready in %s", took())
 	say("serving on https://%s", net.JoinHostPort(o.bindAddress.String(), strconv.Itoa(port)))
 	// The socket is listening, so connections made from now on are answered.
 	say("ready in %s. Use: kubectl --kubeconfig %s get namespaces",
