@@ -7,6 +7,7 @@ import (
 	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -16,6 +17,8 @@ import (
 
 	"kite/apiserver/admission"
 	"kite/apiserver/registry"
+	"kite/apiserver/registry/certificatesigningrequest"
+	"kite/apiserver/registry/clustertrustbundle"
 	"kite/apiserver/registry/configmap"
 	"kite/apiserver/registry/controllerrevision"
 	"kite/apiserver/registry/cronjob"
@@ -24,6 +27,8 @@ import (
 	"kite/apiserver/registry/csistoragecapacity"
 	"kite/apiserver/registry/daemonset"
 	"kite/apiserver/registry/deployment"
+	"kite/apiserver/registry/deviceclass"
+	"kite/apiserver/registry/devicetaintrule"
 	"kite/apiserver/registry/endpoints"
 	"kite/apiserver/registry/endpointslice"
 	"kite/apiserver/registry/event"
@@ -31,6 +36,7 @@ import (
 	"kite/apiserver/registry/flowschema"
 	"kite/apiserver/registry/ingress"
 	"kite/apiserver/registry/ingressclass"
+	"kite/apiserver/registry/ipaddress"
 	"kite/apiserver/registry/job"
 	"kite/apiserver/registry/lease"
 	"kite/apiserver/registry/limitrange"
@@ -43,16 +49,21 @@ import (
 	"kite/apiserver/registry/persistentvolume"
 	"kite/apiserver/registry/persistentvolumeclaim"
 	"kite/apiserver/registry/pod"
+	"kite/apiserver/registry/podcertificaterequest"
 	"kite/apiserver/registry/podtemplate"
 	"kite/apiserver/registry/priorityclass"
 	"kite/apiserver/registry/prioritylevelconfiguration"
 	"kite/apiserver/registry/replicaset"
 	"kite/apiserver/registry/replicationcontroller"
+	"kite/apiserver/registry/resourceclaim"
+	"kite/apiserver/registry/resourceclaimtemplate"
 	"kite/apiserver/registry/resourcequota"
+	"kite/apiserver/registry/resourceslice"
 	"kite/apiserver/registry/runtimeclass"
 	"kite/apiserver/registry/secret"
 	"kite/apiserver/registry/service"
 	"kite/apiserver/registry/serviceaccount"
+	"kite/apiserver/registry/servicecidr"
 	"kite/apiserver/registry/statefulset"
 	"kite/apiserver/registry/storageclass"
 	"kite/apiserver/registry/storageversionmigration"
@@ -98,6 +109,16 @@ func builtinResources() []*registry.Resource {
 		flowschema.Resource(),
 		prioritylevelconfiguration.Resource(),
 		storageversionmigration.Resource(),
+		certificatesigningrequest.Resource(),
+		clustertrustbundle.Resource(),
+		podcertificaterequest.Resource(),
+		servicecidr.Resource(),
+		ipaddress.Resource(),
+		deviceclass.Resource(),
+		resourceclaim.Resource(),
+		resourceclaimtemplate.Resource(),
+		resourceslice.Resource(),
+		devicetaintrule.Resource(),
 		service.Resource(),
 		endpoints.Resource(),
 		node.Resource(),
@@ -185,8 +206,9 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 }
 
 // bootstrap creates what a cluster has from its first start: the system namespaces,
-// the system priority classes, the mandatory flow-control objects, and the kubernetes
-// Service (kept up to date with the server's address and port).
+// the system priority classes, the mandatory flow-control objects, the default
+// ServiceCIDR, and the kubernetes Service (kept up to date with the server's address and
+// port).
 func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, port int) error {
 	var objects []runtime.Object
 	for _, name := range systemNamespaces {
@@ -210,6 +232,9 @@ func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, 
 			return fmt.Errorf("apiserver: create %s %s: %w", s.Resource().Resource, acc.GetName(), err)
 		}
 	}
+	if err := defaultServiceCIDR(ctx, stores); err != nil {
+		return err
+	}
 	for _, obj := range kubernetesService(advertise, port) {
 		s := storeFor(stores, obj)
 		if s == nil {
@@ -230,4 +255,27 @@ func storeFor(stores []*registry.Store, obj runtime.Object) *registry.Store {
 		}
 	}
 	return nil
+}
+
+// defaultServiceCIDR creates the Service range and marks it Ready, as upstream's
+// default-ServiceCIDR controller does; a create clears status, so the status is written
+// through /status.
+func defaultServiceCIDR(ctx context.Context, stores []*registry.Store) error {
+	want := servicecidr.DefaultServiceCIDR()
+	s := storeFor(stores, want)
+	if s == nil {
+		return fmt.Errorf("apiserver: no store for %T", want)
+	}
+	_, err := s.Create(ctx, "", want.DeepCopy(), metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("apiserver: create servicecidr %s: %w", want.Name, err)
+	}
+	_, err = s.UpdateWith(ctx, "", want.Name, func(cur runtime.Object) (runtime.Object, error) {
+		cur.(*networkingv1.ServiceCIDR).Status = want.Status
+		return cur, nil
+	}, metav1.UpdateOptions{}, "status")
+	return err
 }
