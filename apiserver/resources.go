@@ -135,9 +135,6 @@ func builtinResources() []*registry.Resource {
 	}
 }
 
-// systemNamespaces exist from the first start, as upstream's.
-var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease}
-
 // resourceStores builds one Store per resource, with the checks that need other
 // resources: the namespaces Store guards the others' creates, as upstream's
 // NamespaceLifecycle admission does, and pods go through ServiceAccount (token mount),
@@ -147,12 +144,11 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 	// get reads an object of another resource; the stores all exist by the time a
 	// request calls it.
 	get := func(ctx context.Context, gr schema.GroupResource, ns, name string) (runtime.Object, error) {
-		for _, s := range stores {
-			if s.Resource().GroupResource() == gr {
-				return s.Get(ctx, ns, name, metav1.GetOptions{})
-			}
+		s := storeOf(stores, gr)
+		if s == nil {
+			return nil, fmt.Errorf("apiserver: no %s resource", gr)
 		}
-		return nil, fmt.Errorf("apiserver: no %s resource", gr)
+		return s.Get(ctx, ns, name, metav1.GetOptions{})
 	}
 	namespaceCheck := func(ctx context.Context, ns string, gr schema.GroupResource, name string) error {
 		obj, err := get(ctx, schema.GroupResource{Resource: "namespaces"}, "", ns)
@@ -180,16 +176,15 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		return obj.(*corev1.ServiceAccount), nil
 	})
 	limitRanger := admission.LimitRanger(func(ctx context.Context, ns string) ([]corev1.LimitRange, error) {
-		for _, s := range stores {
-			if s.Resource().GroupResource() == (schema.GroupResource{Resource: "limitranges"}) {
-				l, err := s.List(ctx, ns, metav1.ListOptions{})
-				if err != nil {
-					return nil, err
-				}
-				return l.(*corev1.LimitRangeList).Items, nil
-			}
+		s := storeOf(stores, schema.GroupResource{Resource: "limitranges"})
+		if s == nil {
+			return nil, nil
 		}
-		return nil, nil
+		l, err := s.List(ctx, ns, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return l.(*corev1.LimitRangeList).Items, nil
 	})
 	for _, r := range builtinResources() {
 		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck}
@@ -211,7 +206,8 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 // port).
 func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, port int) error {
 	var objects []runtime.Object
-	for _, name := range systemNamespaces {
+	// The namespaces every cluster has from its first start, as upstream's.
+	for _, name := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
 		objects = append(objects, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
 	}
 	for _, pc := range priorityclass.SystemPriorityClasses() {
@@ -242,6 +238,16 @@ func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, 
 		}
 		if err := reconcile(ctx, s, metav1.NamespaceDefault, "kubernetes", obj); err != nil {
 			return fmt.Errorf("apiserver: %s kubernetes: %w", s.Resource().Resource, err)
+		}
+	}
+	return nil
+}
+
+// storeOf returns the store of resource gr, nil when it is not served.
+func storeOf(stores []*registry.Store, gr schema.GroupResource) *registry.Store {
+	for _, s := range stores {
+		if s.Resource().GroupResource() == gr {
+			return s
 		}
 	}
 	return nil
