@@ -5,7 +5,7 @@ import (
 )
 
 // serveCreate answers POST on a collection: 201 with the object as stored (also for a
-// dry run, as upstream).
+// dry run, as upstream), its managedFields naming the request's field manager.
 func (h *restHandler) serveCreate(w http.ResponseWriter, r *http.Request, req *restRequest) {
 	out, err := h.negotiate(r)
 	if err != nil {
@@ -27,6 +27,8 @@ func (h *restHandler) serveCreate(w http.ResponseWriter, r *http.Request, req *r
 		h.writeError(w, r, req, err)
 		return
 	}
+	// The creator owns every field it set, recorded as an Update from nothing.
+	obj = h.track(r, req, h.fields(req), req.res.New(), obj, opts.FieldManager)
 	// The store checks that the body's namespace, if any, is the URL's.
 	created, err := req.store.Create(r.Context(), req.namespace, obj, opts)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -23,7 +22,9 @@ var errOptimisticLock = errors.New("the object has been modified; please apply y
 // servePatch answers PATCH on an object or its status: the patch (JSON, merge or
 // strategic merge, by Content-Type) is applied to the current object inside the store's
 // read-modify-write loop, so a concurrent write makes it apply again to the new
-// version rather than fail. 200 with the object as stored.
+// version rather than fail, and the request's field manager is recorded as having
+// updated the fields it changed. 200 with the object as stored. Server-side apply is
+// serveApply's.
 func (h *restHandler) servePatch(w http.ResponseWriter, r *http.Request, req *restRequest) {
 	pt, err := patchType(r)
 	if err != nil {
@@ -45,17 +46,18 @@ func (h *restHandler) servePatch(w http.ResponseWriter, r *http.Request, req *re
 		h.writeError(w, r, req, err)
 		return
 	}
+	if pt == types.ApplyYAMLPatchType {
+		h.serveApply(w, r, req, out, data, opts)
+		return
+	}
 	if !json.Valid(data) {
 		h.writeError(w, r, req, apierrors.NewBadRequest("invalid JSON patch"))
 		return
 	}
 	validation := fieldValidation(opts.FieldValidation)
+	fm := h.fields(req)
 	var warnings []string
 	apply := func(current runtime.Object) (runtime.Object, error) {
-		curAcc, err := meta.Accessor(current)
-		if err != nil {
-			return nil, apierrors.NewInternalError(err)
-		}
 		obj, warned, err := req.patcher.Apply(current, pt, data, validation)
 		if err != nil {
 			return nil, err
@@ -64,15 +66,11 @@ func (h *restHandler) servePatch(w http.ResponseWriter, r *http.Request, req *re
 		if err := checkName(obj, req); err != nil {
 			return nil, err
 		}
-		acc, err := meta.Accessor(obj)
-		if err != nil {
-			return nil, apierrors.NewInternalError(err)
-		}
 		// A patch that sets resourceVersion is a precondition on it.
-		if rv := acc.GetResourceVersion(); rv != "" && rv != curAcc.GetResourceVersion() {
-			return nil, apierrors.NewConflict(req.res.GroupResource(), req.name, errOptimisticLock)
+		if err := checkPatchedRV(current, obj, req); err != nil {
+			return nil, err
 		}
-		return obj, nil
+		return h.track(r, req, fm, current, obj, opts.FieldManager), nil
 	}
 	updated, err := req.store.UpdateWith(r.Context(), req.namespace, req.name, apply, patchToUpdate(opts), req.subresource)
 	req.warn(warnings...)
@@ -83,8 +81,8 @@ func (h *restHandler) servePatch(w http.ResponseWriter, r *http.Request, req *re
 	h.writeObject(w, r, req, out, http.StatusOK, updated)
 }
 
-// patchType reads the patch type from Content-Type. Server-side apply is refused with a
-// 415 that says so, until it is implemented.
+// patchType reads the patch type from Content-Type: one of patch.Types, else a 415
+// listing them (CBOR apply patches included, as upstream without CBOR serving).
 func patchType(r *http.Request) (types.PatchType, error) {
 	known := patch.Types()
 	accepted := make([]string, len(known))
@@ -95,11 +93,7 @@ func patchType(r *http.Request) (types.PatchType, error) {
 	if err == nil && slices.Contains(accepted, mediaType) {
 		return types.PatchType(mediaType), nil
 	}
-	e := negotiation.NewUnsupportedMediaType(accepted)
-	if err == nil && (mediaType == string(types.ApplyYAMLPatchType) || mediaType == string(types.ApplyCBORPatchType)) {
-		e.Reason = "server-side apply is not supported yet"
-	}
-	return "", e
+	return "", negotiation.NewUnsupportedMediaType(accepted)
 }
 
 func patchToUpdate(o metav1.PatchOptions) metav1.UpdateOptions {

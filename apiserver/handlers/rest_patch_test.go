@@ -65,9 +65,12 @@ func TestPatchErrors(t *testing.T) {
 	const merge = "application/merge-patch+json"
 	hs.do("PATCH", cmURL("p"), []byte(`{"data":{}}`), "Content-Type", "text/plain").
 		wantStatus(t, 415, metav1.StatusReasonUnsupportedMediaType,
-			"accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+			"accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml")
+	// CBOR is not served, as upstream by default.
+	hs.do("PATCH", cmURL("p")+"?fieldManager=me", []byte{0xa0}, "Content-Type", "application/apply-patch+cbor").
+		wantStatus(t, 415, metav1.StatusReasonUnsupportedMediaType, "application/apply-patch+yaml")
 	hs.do("PATCH", cmURL("p"), []byte("data: {}"), "Content-Type", "application/apply-patch+yaml").
-		wantStatus(t, 415, metav1.StatusReasonUnsupportedMediaType, "server-side apply is not supported yet")
+		wantStatus(t, 422, metav1.StatusReasonInvalid, "fieldManager: Required value: is required for apply patch")
 	hs.do("PATCH", cmURL("p"), []byte(`{"data":`), "Content-Type", merge).
 		wantStatus(t, 400, metav1.StatusReasonBadRequest, "invalid JSON patch")
 	hs.do("PATCH", cmURL("p"), []byte(`[{"op":"test","path":"/data/a","value":"2"}]`), "Content-Type", "application/json-patch+json").

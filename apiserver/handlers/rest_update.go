@@ -10,7 +10,8 @@ import (
 )
 
 // serveUpdate answers PUT on an object or a subresource whose body is the object
-// (status, finalize): 200 with the object as stored.
+// (status, finalize): 200 with the object as stored, the request's field manager
+// recorded as having updated the fields it changed.
 func (h *restHandler) serveUpdate(w http.ResponseWriter, r *http.Request, req *restRequest) {
 	out, err := h.negotiate(r)
 	if err != nil {
@@ -36,9 +37,35 @@ func (h *restHandler) serveUpdate(w http.ResponseWriter, r *http.Request, req *r
 		h.writeError(w, r, req, err)
 		return
 	}
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		h.writeError(w, r, req, apierrors.NewBadRequest(err.Error()))
+		return
+	}
+	// An object with a resourceVersion must still be at it; without one the update is
+	// unconditional. Each try starts from the body again, so the managed fields are
+	// those of this body over the object it replaces.
+	wantRV := acc.GetResourceVersion()
+	fm := h.fields(req)
+	replace := func(current runtime.Object) (runtime.Object, error) {
+		curAcc, err := meta.Accessor(current)
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
+		if wantRV != "" && wantRV != curAcc.GetResourceVersion() {
+			return nil, apierrors.NewConflict(req.res.GroupResource(), req.name, errOptimisticLock)
+		}
+		next := obj.DeepCopyObject()
+		nextAcc, err := meta.Accessor(next)
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
+		nextAcc.SetResourceVersion(curAcc.GetResourceVersion())
+		return h.track(r, req, fm, current, next, opts.FieldManager), nil
+	}
 	// TODO(kite): answer 201 when the update created the object, once the Store says so
 	// (resources that allow create on update: leases, endpoints, ...).
-	updated, err := req.store.Update(r.Context(), req.namespace, req.name, obj, opts, req.subresource)
+	updated, err := req.store.UpdateWith(r.Context(), req.namespace, req.name, replace, opts, req.subresource)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return

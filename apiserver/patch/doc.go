@@ -1,7 +1,8 @@
 // Package patch applies the patches of a PATCH request to an object, as kube-apiserver
 // does: JSON patch (RFC 6902), JSON merge patch (RFC 7386) and strategic merge patch
 // (with the resource's Go type as the schema, so lists merge on their patch keys).
-// Server-side apply is not here yet.
+// Server-side apply (application/apply-patch+yaml) is apiserver/fieldmanager's: the
+// Patcher only keeps each resource's field manager beside its other patch machinery.
 //
 // Invariants:
 //   - the result is always an object of the resource's Go type in its version, or a

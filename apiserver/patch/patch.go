@@ -42,6 +42,9 @@ type Patcher struct {
 	decoder       runtime.Decoder
 	strictDecoder runtime.Decoder
 	smpSchema     strategicpatch.LookupPatchMeta
+
+	// fields is the resource's field manager, made on first use (see Fields).
+	fields lazyFields
 }
 
 // New validates cfg and returns a Patcher.
@@ -71,9 +74,12 @@ func New(cfg Config) (*Patcher, error) {
 	}, nil
 }
 
-// Types returns the patch types Apply knows, in the order upstream lists them.
+// Types returns the patch types a PATCH request may have, in the order upstream lists
+// them: the three Apply knows, then server-side apply's, which the resource's field
+// manager applies (see Fields). CBOR apply patches are not served, as upstream by
+// default.
 func Types() []types.PatchType {
-	return []types.PatchType{types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType}
+	return []types.PatchType{types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType, types.ApplyYAMLPatchType}
 }
 
 // Apply applies data, a patch of type pt, to current (which it does not modify) and
