@@ -13,6 +13,13 @@
 //     API's clients (controllers, scheduler, kubelet, proxy, dns, ingress) never depend
 //     on kite/storage or kite/apiserver at all.
 //  4. No package is named util, utils, common, helper or helpers.
+//  5. The controllers (kite/controllers/...) import, of the module, only each other and
+//     kite/pki, in code or tests: they are clients of the API, not parts of the server.
+//  6. Only kite/kubelet/cri connects to the container runtime: no other package of the
+//     node agent imports gRPC's dialer (google.golang.org/grpc), and no package but cri
+//     imports containerd's client libraries.
+//  7. The scheduler (kite/scheduler/...) imports, of the module, only its own packages,
+//     in code or tests: client-go is its only way to the cluster, as upstream's.
 //
 // Rules 1 (the apiserver part) and 3 read the production graph only: a test may wire
 // parts together as cmd/ does, say an apiserver test on the in-memory store. Rules about

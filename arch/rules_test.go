@@ -34,7 +34,10 @@ var rules = []rule{
 	{"nothing depends on k8s.io kubernetes", noKubernetes},
 	{"only cmd wires components", onlyCmdWires},
 	{"API clients do not reach storage or apiserver", clientsUseTheAPI},
+	{"controllers use only controllers and pki of the module", controllersStayClients},
+	{"the scheduler uses only client-go, not other parts of the module", schedulerStaysClient},
 	{"no catch-all package names", noCatchAllNames},
+	{"only kubelet/cri dials the container runtime", onlyCRIDialsTheRuntime},
 }
 
 func databaseOnlyInStorage(g *graph) []string {
@@ -118,6 +121,65 @@ func clientsUseTheAPI(g *graph) []string {
 	forbidden := []string{module + "/storage", module + "/apiserver"}
 	chains := g.chains(sources, g.codeImports, func(p string) bool { return anyUnder(p, forbidden) })
 	return describe(chains, "controllers, scheduler, kubelet, proxy, dns and ingress talk to the cluster through client-go only")
+}
+
+// controllerModuleImports are the module's packages a controller may import besides
+// its own: pki makes its identity in tests. Anything else of the module is a component
+// or server internals, which a client of the API has no business with.
+var controllerModuleImports = []string{module + "/controllers", module + "/pki"}
+
+func controllersStayClients(g *graph) []string {
+	var out []string
+	for _, p := range ownUnder(g, module+"/controllers") {
+		for _, imp := range slices.Compact(sorted(g.allImports(p))) {
+			if under(imp, module) && !anyUnder(imp, controllerModuleImports) {
+				out = append(out, fmt.Sprintf("%s -> %s: controllers are clients of the API; of the module they use only %s",
+					p, imp, strings.Join(controllerModuleImports, " and ")))
+			}
+		}
+	}
+	return out
+}
+
+// runtimeDialers are the libraries a package dials a container runtime with: gRPC
+// itself and containerd's client. (grpc/codes and grpc/status only read errors.)
+var runtimeDialers = []string{"google.golang.org/grpc", "github.com/containerd/containerd"}
+
+// onlyCRIDialsTheRuntime keeps the runtime connection in kite/kubelet/cri: no other
+// package of the node agent imports gRPC's dialer, and no package of the module but cri
+// imports containerd's client.
+func onlyCRIDialsTheRuntime(g *graph) []string {
+	var out []string
+	for _, p := range g.own {
+		if p == module+"/kubelet/cri" {
+			continue
+		}
+		for _, imp := range g.codeImports(p) {
+			dialer := imp == runtimeDialers[0] && under(p, module+"/kubelet")
+			if dialer || under(imp, runtimeDialers[1]) {
+				out = append(out, fmt.Sprintf("%s -> %s: only %s/kubelet/cri connects to the container runtime; take a *cri.Client or its runtimeapi interfaces",
+					p, imp, module))
+			}
+		}
+	}
+	return out
+}
+
+// schedulerStaysClient keeps kite/scheduler a client of the API like upstream's
+// kube-scheduler: of the module it imports only its own packages, in code or tests,
+// never the server (apiserver, storage) or the controllers. Its e2e test lives in
+// kite/e2e, which may wire it to a running server.
+func schedulerStaysClient(g *graph) []string {
+	var out []string
+	for _, p := range ownUnder(g, module+"/scheduler") {
+		for _, imp := range slices.Compact(sorted(g.allImports(p))) {
+			if under(imp, module) && !under(imp, module+"/scheduler") {
+				out = append(out, fmt.Sprintf("%s -> %s: the scheduler is a client of the API; of the module it uses only %s/scheduler",
+					p, imp, module))
+			}
+		}
+	}
+	return out
 }
 
 func noCatchAllNames(g *graph) []string {

@@ -104,6 +104,24 @@ func TestRulesCatchForbiddenArrows(t *testing.T) {
 		check: clientsUseTheAPI,
 		graph: fakeGraph("kite/dns: k8s.io/client-go/kubernetes", "k8s.io/client-go/kubernetes:", "kite/storage:", "kite/apiserver:"),
 	}, {
+		name:  "a controller importing a package of the server",
+		check: controllersStayClients,
+		graph: fakeGraph("kite/controllers/namespace: kite/controllers kite/pki k8s.io/client-go/kubernetes | kite/datadir",
+			"kite/controllers:", "kite/pki:", "kite/datadir:", "k8s.io/client-go/kubernetes:"),
+		want: []string{"kite/controllers/namespace -> kite/datadir"},
+	}, {
+		name:  "the pod manager dialing containerd itself",
+		check: onlyCRIDialsTheRuntime,
+		graph: fakeGraph("kite/kubelet/pods: google.golang.org/grpc/status google.golang.org/grpc | google.golang.org/grpc",
+			"kite/kubelet/cri: google.golang.org/grpc", "google.golang.org/grpc:", "google.golang.org/grpc/status:"),
+		want: []string{"kite/kubelet/pods -> google.golang.org/grpc: only kite/kubelet/cri"},
+	}, {
+		name:  "the scheduler importing the controllers",
+		check: schedulerStaysClient,
+		graph: fakeGraph("kite/scheduler: k8s.io/client-go/kubernetes kite/controllers",
+			"kite/controllers:", "k8s.io/client-go/kubernetes:"),
+		want: []string{"kite/scheduler -> kite/controllers"},
+	}, {
 		name:  "a util package",
 		check: noCatchAllNames,
 		graph: fakeGraph("kite/apiserver/util:"),

@@ -1,0 +1,274 @@
+package replicaset
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// sync brings the ReplicaSet key to its desired state; see the package documentation.
+func (c *Controller) sync(ctx context.Context, key string) error {
+	ns, name, ok := cutKey(key)
+	if !ok {
+		return nil
+	}
+	rs, err := c.rsLister.ReplicaSets(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		c.expect.forget(key)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	needsSync := c.expect.satisfied(key)
+	selector, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
+	if err != nil {
+		// Validation prevents this; nothing sensible can be done with it.
+		c.logger.Warn("invalid selector", "replicaset", key, "err", err)
+		return nil
+	}
+	all, err := c.podLst.Pods(ns).List(labels.Everything())
+	if err != nil {
+		return err
+	}
+	var active []*corev1.Pod
+	for _, p := range all {
+		if isActive(p) {
+			active = append(active, p)
+		}
+	}
+	owned, err := c.claim(ctx, rs, selector, active)
+	if err != nil {
+		return err
+	}
+	var manageErr error
+	if needsSync && rs.DeletionTimestamp == nil {
+		manageErr = c.manage(ctx, rs, owned, key)
+	}
+	terminating := 0
+	for _, p := range all {
+		if p.DeletionTimestamp != nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			if ref := metav1.GetControllerOf(p); ref != nil && ref.UID == rs.UID {
+				terminating++
+			}
+		}
+	}
+	status := calculateStatus(rs, owned, terminating, manageErr, c.clock.Now())
+	updated, err := c.updateStatus(ctx, rs, status)
+	if err != nil {
+		return err
+	}
+	if manageErr == nil && updated.Spec.MinReadySeconds > 0 &&
+		updated.Status.ReadyReplicas == desired(updated) && updated.Status.AvailableReplicas != desired(updated) {
+		c.queue.AddAfter(key, time.Duration(updated.Spec.MinReadySeconds)*time.Second)
+	}
+	return manageErr
+}
+
+func desired(rs *appsv1.ReplicaSet) int32 {
+	if rs.Spec.Replicas == nil {
+		return 1
+	}
+	return *rs.Spec.Replicas
+}
+
+func cutKey(key string) (string, string, bool) {
+	for i := range key {
+		if key[i] == '/' {
+			return key[:i], key[i+1:], true
+		}
+	}
+	return "", "", false
+}
+
+// claim returns the pods rs controls after adopting the orphans it selects and
+// releasing the pods it controls but no longer selects.
+func (c *Controller) claim(ctx context.Context, rs *appsv1.ReplicaSet, selector labels.Selector, pods []*corev1.Pod) ([]*corev1.Pod, error) {
+	var owned []*corev1.Pod
+	var errs []error
+	adoptChecked := false
+	for _, p := range pods {
+		ref := metav1.GetControllerOf(p)
+		matches := selector.Matches(labels.Set(p.Labels))
+		switch {
+		case ref != nil && ref.UID == rs.UID:
+			if matches {
+				owned = append(owned, p)
+				continue
+			}
+			if rs.DeletionTimestamp != nil {
+				continue
+			}
+			if err := c.release(ctx, rs, p); err != nil {
+				errs = append(errs, err)
+			}
+		case ref != nil:
+			// Another controller's.
+		case matches && rs.DeletionTimestamp == nil && p.DeletionTimestamp == nil:
+			if !adoptChecked {
+				// The cache may lag behind a deletion of the ReplicaSet: check live
+				// once before taking anything.
+				fresh, err := c.client.AppsV1().ReplicaSets(rs.Namespace).Get(ctx, rs.Name, metav1.GetOptions{})
+				if err != nil {
+					return nil, err
+				}
+				if fresh.UID != rs.UID {
+					return nil, fmt.Errorf("original ReplicaSet %s/%s is gone: got uid %s, wanted %s", rs.Namespace, rs.Name, fresh.UID, rs.UID)
+				}
+				if fresh.DeletionTimestamp != nil {
+					return nil, fmt.Errorf("ReplicaSet %s/%s has just been deleted at %v", rs.Namespace, rs.Name, fresh.DeletionTimestamp)
+				}
+				adoptChecked = true
+			}
+			adopted, err := c.adopt(ctx, rs, p)
+			switch {
+			case err == nil:
+				owned = append(owned, adopted)
+			case apierrors.IsNotFound(err):
+			default:
+				errs = append(errs, err)
+			}
+		}
+	}
+	return owned, errors.Join(errs...)
+}
+
+// adopt makes rs the controller of the orphan p.
+func (c *Controller) adopt(ctx context.Context, rs *appsv1.ReplicaSet, p *corev1.Pod) (*corev1.Pod, error) {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"ownerReferences": []metav1.OwnerReference{*metav1.NewControllerRef(rs, controllerKind)},
+		"uid":             p.UID,
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+}
+
+// release removes rs's ownerReference from p.
+func (c *Controller) release(ctx context.Context, rs *appsv1.ReplicaSet, p *corev1.Pod) error {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"ownerReferences": []map[string]any{{"$patch": "delete", "uid": rs.UID}},
+		"uid":             p.UID,
+	}})
+	if err != nil {
+		return err
+	}
+	_, err = c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) || apierrors.IsInvalid(err) {
+		// Gone, or its uid changed (the uid in the patch no longer matches).
+		return nil
+	}
+	return err
+}
+
+// manage creates or deletes pods so that rs controls spec.replicas of them.
+func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, owned []*corev1.Pod, key string) error {
+	diff := len(owned) - int(desired(rs))
+	switch {
+	case diff < 0:
+		n := min(-diff, burstReplicas)
+		c.expect.expectCreations(key, n)
+		created, err := slowStart(n, func() error { return c.createPod(ctx, rs) })
+		// Creations that were never tried will never be observed.
+		for range n - created {
+			c.expect.creationObserved(key)
+		}
+		return err
+	case diff > 0:
+		n := min(diff, burstReplicas)
+		victims := podsToDelete(owned, owned, n, c.clock.Now())
+		keys := make([]string, len(victims))
+		for i, p := range victims {
+			keys[i] = podKey(p)
+		}
+		c.expect.expectDeletions(key, keys)
+		var wg sync.WaitGroup
+		errs := make([]error, len(victims))
+		for i, p := range victims {
+			wg.Go(func() {
+				errs[i] = c.deletePodOf(ctx, rs, p)
+				if errs[i] != nil {
+					c.expect.deletionObserved(key, podKey(p))
+				}
+			})
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// slowStart calls fn count times in batches of 1, 2, 4, … stopping after the first
+// batch with a failure, so a quota or admission error costs one request, not
+// hundreds. It returns how many calls succeeded, every failed call counted as tried.
+func slowStart(count int, fn func() error) (int, error) {
+	done := 0
+	for batch := 1; done < count; batch *= 2 {
+		batch = min(batch, count-done)
+		errs := make([]error, batch)
+		var wg sync.WaitGroup
+		for i := range batch {
+			wg.Go(func() { errs[i] = fn() })
+		}
+		wg.Wait()
+		done += batch
+		if err := errors.Join(errs...); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// createPod creates one pod from rs's template, controlled by rs.
+func (c *Controller) createPod(ctx context.Context, rs *appsv1.ReplicaSet) error {
+	t := rs.Spec.Template
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName:    rs.Name + "-",
+			Namespace:       rs.Namespace,
+			Labels:          maps.Clone(t.Labels),
+			Annotations:     maps.Clone(t.Annotations),
+			Finalizers:      slices.Clone(t.Finalizers),
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, controllerKind)},
+		},
+		Spec: *t.Spec.DeepCopy(),
+	}
+	created, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			// The namespace is going; so is the ReplicaSet.
+			return nil
+		}
+		c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
+		return err
+	}
+	c.recorder.Eventf(rs, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", created.Name)
+	return nil
+}
+
+// deletePodOf deletes p, one of rs's pods.
+func (c *Controller) deletePodOf(ctx context.Context, rs *appsv1.ReplicaSet, p *corev1.Pod) error {
+	err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
+		return err
+	}
+	c.recorder.Eventf(rs, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", p.Name)
+	return nil
+}

@@ -1,0 +1,209 @@
+package rootca
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+)
+
+const (
+	// ConfigMapName is the ConfigMap every namespace gets, and DataKey its key.
+	ConfigMapName = "kube-root-ca.crt"
+	DataKey       = "ca.crt"
+
+	// DescriptionAnnotation and Description are the annotation upstream puts on it.
+	DescriptionAnnotation = "kubernetes.io/description"
+	Description           = "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. " +
+		"No other usage is guaranteed across distributions of Kubernetes clusters."
+)
+
+// Config is what the publisher needs.
+type Config struct {
+	// Client reaches the API server. Required.
+	Client kubernetes.Interface
+	// RootCA is the cluster CA, PEM-encoded. Required.
+	RootCA []byte
+	// Namespaces and ConfigMaps are shared informers. Required.
+	Namespaces coreinformers.NamespaceInformer
+	ConfigMaps coreinformers.ConfigMapInformer
+	// Workers is how many namespaces are handled at once. Default 3.
+	Workers int
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Publisher keeps kube-root-ca.crt in every namespace.
+type Publisher struct {
+	client   kubernetes.Interface
+	data     map[string]string
+	logger   *slog.Logger
+	workers  int
+	nsLister corelisters.NamespaceLister
+	cmLister corelisters.ConfigMapLister
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+	removers []func()
+}
+
+// New makes the publisher and registers its handlers with the informers.
+func New(cfg Config) (*Publisher, error) {
+	if cfg.Client == nil || cfg.Namespaces == nil || cfg.ConfigMaps == nil {
+		return nil, errors.New("root CA publisher: Client, Namespaces and ConfigMaps are required")
+	}
+	if len(cfg.RootCA) == 0 {
+		return nil, errors.New("root CA publisher: RootCA is required")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 3
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	p := &Publisher{
+		client:   cfg.Client,
+		data:     map[string]string{DataKey: string(cfg.RootCA)},
+		logger:   cfg.Logger.With("controller", "root-ca-cert-publisher"),
+		workers:  cfg.Workers,
+		nsLister: cfg.Namespaces.Lister(),
+		cmLister: cfg.ConfigMaps.Lister(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "root_ca_cert_publisher"}),
+	}
+	nsInf, cmInf := cfg.Namespaces.Informer(), cfg.ConfigMaps.Informer()
+	p.synced = []cache.InformerSynced{nsInf.HasSynced, cmInf.HasSynced}
+	nsReg, err := nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    p.enqueueNamespace,
+		UpdateFunc: func(_, obj any) { p.enqueueNamespace(obj) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("root CA publisher: %w", err)
+	}
+	cmReg, err := cmInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(_, obj any) { p.enqueueConfigMap(obj) },
+		DeleteFunc: p.enqueueConfigMap,
+	})
+	if err != nil {
+		_ = nsInf.RemoveEventHandler(nsReg)
+		return nil, fmt.Errorf("root CA publisher: %w", err)
+	}
+	p.removers = []func(){
+		func() { _ = nsInf.RemoveEventHandler(nsReg) },
+		func() { _ = cmInf.RemoveEventHandler(cmReg) },
+	}
+	return p, nil
+}
+
+func (p *Publisher) enqueueNamespace(obj any) {
+	if ns, ok := obj.(*corev1.Namespace); ok {
+		p.queue.Add(ns.Name)
+	}
+}
+
+func (p *Publisher) enqueueConfigMap(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == ConfigMapName {
+		p.queue.Add(cm.Namespace)
+	}
+}
+
+// Run handles namespaces until ctx ends, then waits for its workers.
+func (p *Publisher) Run(ctx context.Context) {
+	defer p.queue.ShutDown()
+	defer func() {
+		for _, r := range p.removers {
+			r()
+		}
+	}()
+	if !cache.WaitForCacheSync(ctx.Done(), p.synced...) {
+		return
+	}
+	p.logger.Info("started", "workers", p.workers)
+	var wg sync.WaitGroup
+	for range p.workers {
+		wg.Go(func() {
+			for p.next(ctx) {
+			}
+		})
+	}
+	<-ctx.Done()
+	p.queue.ShutDown()
+	wg.Wait()
+}
+
+func (p *Publisher) next(ctx context.Context) bool {
+	name, quit := p.queue.Get()
+	if quit {
+		return false
+	}
+	defer p.queue.Done(name)
+	if err := p.sync(ctx, name); err != nil && ctx.Err() == nil {
+		p.logger.Warn("publishing the root CA failed; will retry", "namespace", name, "err", err)
+		p.queue.AddRateLimited(name)
+		return true
+	}
+	p.queue.Forget(name)
+	return true
+}
+
+// sync makes kube-root-ca.crt in namespace name what it must be.
+func (p *Publisher) sync(ctx context.Context, name string) error {
+	ns, err := p.nsLister.Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ns.DeletionTimestamp != nil || ns.Status.Phase == corev1.NamespaceTerminating {
+		return nil
+	}
+	cm, err := p.cmLister.ConfigMaps(name).Get(ConfigMapName)
+	if apierrors.IsNotFound(err) {
+		_, err = p.client.CoreV1().ConfigMaps(name).Create(ctx, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{
+				Name:        ConfigMapName,
+				Namespace:   name,
+				Annotations: map[string]string{DescriptionAnnotation: Description},
+			},
+			Data: maps.Clone(p.data),
+		}, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) || apierrors.IsForbidden(err) && apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			// The cache is behind, or the namespace began terminating: the events
+			// that follow bring it here again if anything is left to do.
+			return nil
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if maps.Equal(cm.Data, p.data) && cm.Annotations[DescriptionAnnotation] != "" {
+		return nil
+	}
+	cm = cm.DeepCopy()
+	cm.Data = maps.Clone(p.data)
+	if cm.Annotations == nil {
+		cm.Annotations = map[string]string{}
+	}
+	cm.Annotations[DescriptionAnnotation] = Description
+	_, err = p.client.CoreV1().ConfigMaps(name).Update(ctx, cm, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		// Deleted meanwhile: the delete event queues it again.
+		return nil
+	}
+	return err
+}

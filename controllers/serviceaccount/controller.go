@@ -1,0 +1,172 @@
+package serviceaccount
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+)
+
+// DefaultName is the ServiceAccount every namespace gets.
+const DefaultName = "default"
+
+// Config is what the controller needs.
+type Config struct {
+	// Client reaches the API server. Required.
+	Client kubernetes.Interface
+	// Namespaces and ServiceAccounts are shared informers. Required.
+	Namespaces      coreinformers.NamespaceInformer
+	ServiceAccounts coreinformers.ServiceAccountInformer
+	// Workers is how many namespaces are handled at once. Default 3.
+	Workers int
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Controller keeps a default ServiceAccount in every active namespace.
+type Controller struct {
+	client   kubernetes.Interface
+	logger   *slog.Logger
+	workers  int
+	nsLister corelisters.NamespaceLister
+	saLister corelisters.ServiceAccountLister
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+	removers []func()
+}
+
+// New makes the controller and registers its handlers with the informers.
+func New(cfg Config) (*Controller, error) {
+	if cfg.Client == nil || cfg.Namespaces == nil || cfg.ServiceAccounts == nil {
+		return nil, errors.New("serviceaccount controller: Client, Namespaces and ServiceAccounts are required")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 3
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	c := &Controller{
+		client:   cfg.Client,
+		logger:   cfg.Logger.With("controller", "serviceaccount"),
+		workers:  cfg.Workers,
+		nsLister: cfg.Namespaces.Lister(),
+		saLister: cfg.ServiceAccounts.Lister(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "serviceaccount"}),
+	}
+	nsInf, saInf := cfg.Namespaces.Informer(), cfg.ServiceAccounts.Informer()
+	c.synced = []cache.InformerSynced{nsInf.HasSynced, saInf.HasSynced}
+	nsReg, err := nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { c.enqueueNamespace(obj) },
+		UpdateFunc: func(_, obj any) { c.enqueueNamespace(obj) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("serviceaccount controller: %w", err)
+	}
+	saReg, err := saInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		DeleteFunc: c.serviceAccountDeleted,
+	})
+	if err != nil {
+		_ = nsInf.RemoveEventHandler(nsReg)
+		return nil, fmt.Errorf("serviceaccount controller: %w", err)
+	}
+	c.removers = []func(){
+		func() { _ = nsInf.RemoveEventHandler(nsReg) },
+		func() { _ = saInf.RemoveEventHandler(saReg) },
+	}
+	return c, nil
+}
+
+func (c *Controller) enqueueNamespace(obj any) {
+	if ns, ok := obj.(*corev1.Namespace); ok {
+		c.queue.Add(ns.Name)
+	}
+}
+
+func (c *Controller) serviceAccountDeleted(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if sa, ok := obj.(*corev1.ServiceAccount); ok && sa.Name == DefaultName {
+		c.queue.Add(sa.Namespace)
+	}
+}
+
+// Run handles namespaces until ctx ends, then waits for its workers.
+func (c *Controller) Run(ctx context.Context) {
+	defer c.queue.ShutDown()
+	defer func() {
+		for _, r := range c.removers {
+			r()
+		}
+	}()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	c.logger.Info("started", "workers", c.workers)
+	var wg sync.WaitGroup
+	for range c.workers {
+		wg.Go(func() {
+			for c.next(ctx) {
+			}
+		})
+	}
+	<-ctx.Done()
+	c.queue.ShutDown()
+	wg.Wait()
+}
+
+func (c *Controller) next(ctx context.Context) bool {
+	name, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(name)
+	if err := c.sync(ctx, name); err != nil && ctx.Err() == nil {
+		c.logger.Warn("ensuring the default ServiceAccount failed; will retry", "namespace", name, "err", err)
+		c.queue.AddRateLimited(name)
+		return true
+	}
+	c.queue.Forget(name)
+	return true
+}
+
+// sync creates the default ServiceAccount of namespace name if the cache lacks it.
+func (c *Controller) sync(ctx context.Context, name string) error {
+	ns, err := c.nsLister.Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ns.Status.Phase != corev1.NamespaceActive || ns.DeletionTimestamp != nil {
+		return nil
+	}
+	if _, err := c.saLister.ServiceAccounts(name).Get(DefaultName); err == nil {
+		return nil
+	} else if !apierrors.IsNotFound(err) {
+		return err
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: DefaultName, Namespace: name}}
+	_, err = c.client.CoreV1().ServiceAccounts(name).Create(ctx, sa, metav1.CreateOptions{})
+	switch {
+	case err == nil:
+		c.logger.Debug("created", "namespace", name, "serviceaccount", DefaultName)
+		return nil
+	case apierrors.IsAlreadyExists(err), apierrors.IsForbidden(err) && apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// SandboxImage is the name the node agent configures as containerd's sandbox image. It
+// must match kubelet's constant of the same meaning; the e2e tests check that a pod
+// starts with only these tarballs imported.
+const SandboxImage = "kite.local/pause:1"
+
+// A spec says how to build one image tarball.
+type spec struct {
+	Name string   // the tarball's base name
+	Tags []string // every name the image is tagged with in the tarball
+	// Inputs digests everything the image is made from; an unchanged digest means the
+	// tarball on disk is current.
+	Inputs func(ctx context.Context) (string, error)
+	// Build makes the image's files and config in work, a fresh temporary directory.
+	Build func(ctx context.Context, work string) (tree, v1.Config, error)
+}
+
+type specConfig struct {
+	PauseSrc string // the pause program's source directory
+	Busybox  string // the static busybox binary
+}
+
+// recipe versions the build code itself: bump it when an image's layout changes, so
+// existing tarballs are rebuilt.
+const recipe = "kite-images-1"
+
+func specs(c specConfig) []spec {
+	return []spec{
+		{
+			Name: "pause",
+			Tags: []string{SandboxImage, "registry.k8s.io/pause:3.10.2"},
+			Inputs: func(ctx context.Context) (string, error) {
+				goVersion, err := output(ctx, "go", "env", "GOVERSION")
+				if err != nil {
+					return "", err
+				}
+				files, err := filepath.Glob(filepath.Join(c.PauseSrc, "*.go"))
+				if err != nil || len(files) == 0 {
+					return "", fmt.Errorf("no Go sources in %s", c.PauseSrc)
+				}
+				return digestFiles(recipe+" "+goVersion, files)
+			},
+			Build: func(ctx context.Context, work string) (tree, v1.Config, error) {
+				bin := filepath.Join(work, "pause")
+				pkg := c.PauseSrc
+				if !filepath.IsAbs(pkg) {
+					// go build reads a relative path without ./ as an import path.
+					pkg = "./" + filepath.ToSlash(filepath.Clean(pkg))
+				}
+				cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false",
+					"-ldflags=-s -w", "-o", bin, pkg)
+				cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					return nil, v1.Config{}, fmt.Errorf("go build pause: %v\n%s", err, out)
+				}
+				t := tree{{Path: "pause", Mode: 0o755, HostPath: bin}}
+				return t, v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535"}, nil
+			},
+		},
+		{
+			Name: "busybox",
+			Tags: []string{"docker.io/library/busybox:latest", "registry.k8s.io/e2e-test-images/busybox:1.37.0-2"},
+			Inputs: func(context.Context) (string, error) {
+				return digestFiles(recipe, []string{c.Busybox})
+			},
+			Build: func(ctx context.Context, work string) (tree, v1.Config, error) {
+				t, err := busyboxTree(ctx, c.Busybox)
+				if err != nil {
+					return nil, v1.Config{}, err
+				}
+				return t, v1.Config{
+					Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+					Cmd: []string{"sh"},
+				}, nil
+			},
+		},
+	}
+}
+
+// busyboxTree lays busybox out as the Docker Hub image does: the binary in /bin, a link
+// for every applet at the path busybox itself lists, and the few files a shell expects.
+func busyboxTree(ctx context.Context, busybox string) (tree, error) {
+	list, err := output(ctx, busybox, "--list-full")
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a usable busybox: %w", busybox, err)
+	}
+	t := tree{
+		{Path: "bin/busybox", Mode: 0o755, HostPath: busybox},
+		{Path: "etc/passwd", Mode: 0o644, Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n")},
+		{Path: "etc/group", Mode: 0o644, Data: []byte("root:x:0:\nnobody:x:65534:\n")},
+		{Path: "tmp", Mode: 0o1777 | os.ModeDir},
+		{Path: "root", Mode: 0o700 | os.ModeDir},
+		{Path: "home", Mode: 0o755 | os.ModeDir},
+		{Path: "var", Mode: 0o755 | os.ModeDir},
+	}
+	seen := map[string]bool{"bin/busybox": true}
+	for _, p := range strings.Fields(list) {
+		p = strings.TrimPrefix(p, "/")
+		if p == "" || seen[p] || strings.Contains(p, "..") {
+			continue
+		}
+		seen[p] = true
+		t = append(t, entry{Path: p, Mode: 0o777 | os.ModeSymlink, Link: "/bin/busybox"})
+	}
+	if !seen["bin/sh"] {
+		return nil, fmt.Errorf("%s has no sh applet", busybox)
+	}
+	return t, nil
+}
+
+// digestFiles digests a salt and the named files' contents, in a fixed order.
+func digestFiles(salt string, files []string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s/%s\x00", salt, runtime.GOOS, runtime.GOARCH)
+	files = slices.Sorted(slices.Values(files))
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00", filepath.Base(f))
+		_, err = io.Copy(h, fh)
+		fh.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func output(ctx context.Context, name string, args ...string) (string, error) {
+	out, err := exec.CommandContext(ctx, name, args...).Output()
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}

@@ -1,0 +1,29 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"os"
+)
+
+// Cleanup removes what the pod network put on the host: every KITE- iptables chain and
+// the rules jumping to them, and the bridge. Missing pieces are not an error, so it can
+// run on a clean host, and twice.
+func Cleanup(ctx context.Context, cfg Config) error {
+	cfg.defaults()
+	var errs []error
+	saved, err := cfg.Exec(ctx, "", "iptables-save")
+	if err != nil {
+		errs = append(errs, err)
+	} else if script := cleanupScript(string(saved)); script != "" {
+		if _, err := cfg.Exec(ctx, script, "iptables-restore", "-w", "--noflush"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := os.Stat("/sys/class/net/" + cfg.Bridge); err == nil {
+		if _, err := cfg.Exec(ctx, "", "ip", "link", "delete", cfg.Bridge); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,297 @@
+package pods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/utils/ptr"
+)
+
+// sync brings the runtime in line with the pod of this UID and reports its status. It
+// returns how soon to sync again when something is waiting on time (a back-off).
+func (m *Manager) sync(ctx context.Context, uid types.UID) (time.Duration, error) {
+	pod := m.pod(uid)
+	obs, err := m.observe(ctx, uid)
+	if err != nil {
+		return 0, err
+	}
+	if pod == nil {
+		// The pod object is gone: whatever still runs for it is an orphan. The API
+		// confirms it first, so a watch that lags never costs a running pod.
+		if !obs.empty() {
+			if live, err := m.livePod(ctx, uid, obs); err != nil || live != nil {
+				if live != nil {
+					m.seen(live)
+				}
+				return 0, err
+			}
+			m.mu.Lock()
+			grace, ok := m.graces[uid]
+			m.mu.Unlock()
+			if !ok {
+				grace = sandboxGrace(obs)
+			}
+			if err := m.teardown(ctx, uid, obs, grace); err != nil {
+				return 0, err
+			}
+		}
+		m.forget(uid)
+		return 0, nil
+	}
+	if pod.DeletionTimestamp != nil {
+		return 0, m.finishDeletion(ctx, pod, obs)
+	}
+	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		// A finished pod runs nothing more; its sandbox is stopped but kept, with its
+		// containers, for logs and status until the pod is deleted.
+		return 0, m.stopAll(ctx, obs, 0, false)
+	}
+	return m.run(ctx, pod, obs)
+}
+
+// livePod asks the API for the pod the runtime's labels name, and returns it when it
+// still exists with this UID.
+func (m *Manager) livePod(ctx context.Context, uid types.UID, obs *observed) (*corev1.Pod, error) {
+	var ns, name string
+	if len(obs.sandboxes) > 0 {
+		ns, name = obs.sandboxes[0].GetMetadata().GetNamespace(), obs.sandboxes[0].GetMetadata().GetName()
+	} else {
+		ns, name = obs.containers[0].ctr.Labels[labelPodNamespace], obs.containers[0].ctr.Labels[labelPodName]
+	}
+	pod, err := m.cfg.Client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pod.UID != uid || pod.Spec.NodeName != m.cfg.NodeName {
+		return nil, nil
+	}
+	return pod, nil
+}
+
+// run makes the pod's sandbox and containers run, then reports its status.
+func (m *Manager) run(ctx context.Context, pod *corev1.Pod, obs *observed) (time.Duration, error) {
+	sb := obs.readySandbox()
+	if sb == nil {
+		if len(obs.sandboxes) > 0 {
+			// The sandbox died (its pause exited, or the node rebooted): its containers
+			// cannot go on, and a new sandbox starts them again.
+			if err := m.stopAll(ctx, obs, 0, false); err != nil {
+				return 0, err
+			}
+		}
+		if pod.Spec.RestartPolicy == corev1.RestartPolicyNever && obs.ran() {
+			return 0, m.report(ctx, pod, obs, false, "")
+		}
+		attempt := uint32(0)
+		if len(obs.sandboxes) > 0 {
+			attempt = obs.sandboxes[0].GetMetadata().GetAttempt() + 1
+		}
+		if _, err := m.createSandbox(ctx, pod, attempt); err != nil {
+			m.event(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
+			return 0, err
+		}
+		var err error
+		if obs, err = m.observe(ctx, pod.UID); err != nil {
+			return 0, err
+		}
+		if sb = obs.readySandbox(); sb == nil {
+			return 0, errors.New("the new pod sandbox is not ready")
+		}
+	}
+	podIP, err := m.sandboxIP(ctx, sb.Id)
+	if err != nil {
+		return 0, err
+	}
+
+	requeue, changed, err := m.startContainers(ctx, pod, obs, sb, podIP)
+	if err != nil && !errors.Is(err, errWaiting) {
+		// Report what is known (a CreateContainerError, say) before retrying.
+		m.report(ctx, pod, obs, true, podIP)
+		return 0, err
+	}
+	if changed {
+		if obs, err = m.observe(ctx, pod.UID); err != nil {
+			return 0, err
+		}
+	}
+	if err := m.removeOldAttempts(ctx, obs); err != nil {
+		m.cfg.Logger.Warn("removing old container attempts", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+	}
+	return requeue, m.report(ctx, pod, obs, true, podIP)
+}
+
+// startContainers starts the next containers the pod needs: its init containers one
+// after the other, then all regular ones, restarting exited ones as restartPolicy says.
+// changed reports whether it started anything; requeue when to look again.
+func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *observed, sb *runtimeapi.PodSandbox, podIP string) (requeue time.Duration, changed bool, err error) {
+	sbAttempt := sb.GetMetadata().GetAttempt()
+	wait := func(d time.Duration) {
+		if d > 0 && (requeue == 0 || d < requeue) {
+			requeue = d
+		}
+	}
+	// next starts a container's next attempt, or explains why it waits.
+	next := func(c *corev1.Container, hist []ctrRecord, restart bool) error {
+		key := containerKey(pod.UID, c.Name)
+		attempt := uint32(0)
+		if len(hist) > 0 {
+			attempt = hist[0].attempt() + 1
+			if restart && hist[0].ctr.PodSandboxId == sb.Id {
+				st := hist[0].st
+				if left := m.restartWait(key, time.Unix(0, st.StartedAt), time.Unix(0, st.FinishedAt)); left > 0 {
+					if w, _ := m.waitingFor(key); w.Reason != "CrashLoopBackOff" {
+						m.event(pod, corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)",
+							c.Name, pod.Name, pod.Namespace, pod.UID)
+					}
+					m.setWaiting(key, waitReason{"CrashLoopBackOff", fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)",
+						m.currentBackoff(key), c.Name, pod.Name, pod.Namespace, pod.UID)})
+					wait(left)
+					return errWaiting
+				}
+			}
+		}
+		err := m.startContainer(ctx, pod, sb.Id, sbAttempt, c, attempt, podIP)
+		var we *waitingError
+		if errors.As(err, &we) {
+			wait(we.retry)
+		}
+		if err == nil {
+			changed = true
+		}
+		return err
+	}
+	// current reports the attempts of c and whether the newest belongs to this sandbox.
+	current := func(c *corev1.Container) ([]ctrRecord, bool) {
+		h := obs.history(c.Name)
+		return h, len(h) > 0 && h[0].ctr.PodSandboxId == sb.Id
+	}
+
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		hist, here := current(c)
+		if !here {
+			return requeue, changed, next(c, hist, false)
+		}
+		switch st := hist[0].st; {
+		case st.State != runtimeapi.ContainerState_CONTAINER_EXITED:
+			return requeue, changed, nil // running: wait for it to finish
+		case st.ExitCode == 0:
+			continue
+		case pod.Spec.RestartPolicy == corev1.RestartPolicyNever:
+			return requeue, changed, nil // the pod has failed
+		default:
+			return requeue, changed, next(c, hist, true)
+		}
+	}
+	var firstErr error
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		hist, here := current(c)
+		var err error
+		switch {
+		case !here && !(len(hist) > 0 && !shouldRestart(pod, hist[0].st)):
+			err = next(c, hist, false)
+		case !here:
+			// It ran in an earlier sandbox and is done for good.
+		case hist[0].st.State == runtimeapi.ContainerState_CONTAINER_EXITED && shouldRestart(pod, hist[0].st):
+			err = next(c, hist, true)
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return requeue, changed, firstErr
+}
+
+// shouldRestart applies restartPolicy to an exited container.
+func shouldRestart(pod *corev1.Pod, st *runtimeapi.ContainerStatus) bool {
+	if st.State != runtimeapi.ContainerState_CONTAINER_EXITED {
+		return false
+	}
+	switch pod.Spec.RestartPolicy {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return st.ExitCode != 0
+	}
+	return true
+}
+
+// removeOldAttempts keeps, per container name, the newest two attempts (the current one
+// and the last termination that `kubectl logs --previous` reads) and removes the rest.
+func (m *Manager) removeOldAttempts(ctx context.Context, obs *observed) error {
+	count := map[string]int{}
+	var errs []error
+	for _, r := range obs.containers {
+		name := r.st.GetMetadata().GetName()
+		count[name]++
+		if count[name] <= 2 || r.state() == runtimeapi.ContainerState_CONTAINER_RUNNING {
+			continue
+		}
+		if _, err := m.cfg.Runtime.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: r.st.Id}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// report writes the pod's status through pods/status when it changed.
+func (m *Manager) report(ctx context.Context, pod *corev1.Pod, obs *observed, sandboxReady bool, podIP string) error {
+	st := m.podStatus(pod, obs, sandboxReady, podIP)
+	if apiequality.Semantic.DeepEqual(st, pod.Status) {
+		return nil
+	}
+	updated := pod.DeepCopy()
+	updated.Status = st
+	out, err := m.cfg.Client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil // deleted meanwhile; the delete event brings the teardown
+	}
+	if err != nil {
+		return fmt.Errorf("updating the status of pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	}
+	// Remember what was written, so the next sync compares against it even before the
+	// watch delivers it.
+	m.mu.Lock()
+	if cur, ok := m.pods[pod.UID]; ok && cur.ResourceVersion == pod.ResourceVersion {
+		m.pods[pod.UID] = out
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+// finishDeletion tears down a pod being deleted, then removes its object, as upstream's
+// kubelet does once the containers are gone: with grace 0 and the UID as precondition,
+// so a new pod of the same name is never touched.
+func (m *Manager) finishDeletion(ctx context.Context, pod *corev1.Pod, obs *observed) error {
+	for _, r := range obs.containers {
+		if r.state() == runtimeapi.ContainerState_CONTAINER_RUNNING {
+			m.event(pod, corev1.EventTypeNormal, "Killing", "Stopping container %s", r.st.GetMetadata().GetName())
+		}
+	}
+	if !obs.empty() {
+		if err := m.teardown(ctx, pod.UID, obs, gracePeriod(pod)); err != nil {
+			return err
+		}
+	}
+	err := m.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+		GracePeriodSeconds: ptr.To[int64](0),
+		Preconditions:      &metav1.Preconditions{UID: &pod.UID},
+	})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("deleting pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	}
+	m.cfg.Logger.Info("pod deleted", "pod", pod.Namespace+"/"+pod.Name)
+	return nil
+}

@@ -1,0 +1,104 @@
+package pods
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"k8s.io/apimachinery/pkg/types"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// stopAll stops the pod's running containers, each given grace seconds between SIGTERM
+// and SIGKILL (the runtime does both), all at once; then its sandboxes, which releases
+// their network. With remove, containers and sandboxes are removed too.
+func (m *Manager) stopAll(ctx context.Context, obs *observed, grace int64, remove bool) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(obs.containers))
+	for i, r := range obs.containers {
+		if r.state() != runtimeapi.ContainerState_CONTAINER_RUNNING && r.state() != runtimeapi.ContainerState_CONTAINER_CREATED {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := m.cfg.Runtime.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: r.st.Id, Timeout: grace})
+			if status.Code(err) != codes.NotFound {
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, sb := range obs.sandboxes {
+		if sb.State == runtimeapi.PodSandboxState_SANDBOX_READY || remove {
+			if _, err := m.cfg.Runtime.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb.Id}); err != nil && status.Code(err) != codes.NotFound {
+				return err
+			}
+		}
+	}
+	if !remove {
+		return nil
+	}
+	for _, r := range obs.containers {
+		if _, err := m.cfg.Runtime.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: r.st.Id}); err != nil && status.Code(err) != codes.NotFound {
+			return err
+		}
+	}
+	for _, sb := range obs.sandboxes {
+		if _, err := m.cfg.Runtime.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.Id}); err != nil && status.Code(err) != codes.NotFound {
+			return err
+		}
+	}
+	return nil
+}
+
+// teardown stops and removes everything the runtime has for the pod, then its cgroup
+// and logs.
+func (m *Manager) teardown(ctx context.Context, uid types.UID, obs *observed, grace int64) error {
+	if err := m.stopAll(ctx, obs, grace, true); err != nil {
+		return err
+	}
+	m.removeCgroup(uid)
+	if len(obs.sandboxes) > 0 {
+		md := obs.sandboxes[0].GetMetadata()
+		os.RemoveAll(filepath.Join(m.cfg.LogDir, md.GetNamespace()+"_"+md.GetName()+"_"+string(uid)))
+	}
+	m.cfg.Logger.Info("pod torn down", "uid", uid, "grace", grace)
+	return nil
+}
+
+// removeCgroup removes the pod's (now empty) cgroup directory in every hierarchy. runc
+// makes it when the first container starts but does not remove the pod's level.
+func (m *Manager) removeCgroup(uid types.UID) {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", m.podCgroup(uid)))
+	if unified := filepath.Join("/sys/fs/cgroup", m.podCgroup(uid)); dirExists(unified) {
+		dirs = append(dirs, unified)
+	}
+	for _, d := range dirs {
+		os.Remove(d) // rmdir; a cgroup directory is removed empty of tasks, not of files
+	}
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// sandboxGrace reads the grace period recorded on the pod's sandbox, for a pod whose
+// object the agent never saw (deleted while the agent was down).
+func sandboxGrace(obs *observed) int64 {
+	for _, sb := range obs.sandboxes {
+		if g, err := strconv.ParseInt(sb.Annotations[annotationGrace], 10, 64); err == nil {
+			return g
+		}
+	}
+	return 30
+}
