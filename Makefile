@@ -30,8 +30,15 @@ deps: ## Install the Debian packages Kite needs (containerd, runc, CNI plugins, 
 build: ## Build bin/kite.
 	$(GO) build -o $(KITE) ./cmd/kite
 
-run: deps build ## Start a single-node cluster in the foreground; it prints the kubectl line to use.
-	./$(KITE) server --data-dir $(DATA_DIR)
+run: deps build images ## Start a single-node cluster in the foreground; it prints the kubectl line to use.
+	./$(KITE) server --data-dir $(DATA_DIR) --images $(IMAGES_DIR)
+
+# The image tarballs the node agent imports: pause and busybox, built from Debian packages
+# and Kite's own pause program without a registry (hack/images skips current ones).
+IMAGES_DIR := build/images
+.PHONY: images
+images: ## Build the everyday image tarballs (pause, busybox) into build/images/.
+	$(GO) run ./hack/images -out $(IMAGES_DIR)
 
 test: deps ## Run all tests with the race detector, end-to-end tests included.
 	$(GO) test $(TEST_FLAGS) ./...
@@ -77,10 +84,11 @@ verify-tidy:
 verify-arch:
 	$(GO) test -count=1 ./arch/
 
-# Once `kite server --cleanup` exists it runs here first, so that what a run left on the
-# host (iptables chains, mounts, containerd state) goes too.
-clean: ## Remove bin/ and the developer data directory .kite/.
-	rm -rf $(BIN) $(DATA_DIR)
+# `kite server --cleanup` runs first, so that what a run's node agent left on the host
+# (its pods, containerd and its mounts, the kite0 bridge, KITE- iptables chains) goes too.
+clean: ## Remove what the node agent left on the host, bin/, build/ and the developer data directory .kite/.
+	if [[ -d $(DATA_DIR) ]]; then $(GO) run ./cmd/kite server --cleanup --data-dir $(DATA_DIR); fi
+	rm -rf $(BIN) build $(DATA_DIR)
 
 # The upstream Kubernetes conformance suite, built and run by conformance/ (a Go module of
 # its own, so the main module never imports k8s.io/kubernetes). FOCUS=regex and SKIP=regex

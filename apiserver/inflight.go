@@ -2,16 +2,17 @@ package apiserver
 
 import (
 	"net/http"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"kite/apiserver/handlers"
+	"kite/apiserver/metrics"
+	"kite/apiserver/requestinfo"
 )
 
 // Upstream's default limits on requests in flight (--max-requests-inflight and
-// --max-mutating-requests-inflight). Long-running requests (watches) do not count: they
-// would hold the slots forever.
+// --max-mutating-requests-inflight). Long-running requests (watches, exec, logs) do not
+// count: they would hold the slots forever.
 const (
 	maxReadsInFlight   = 400
 	maxWritesInFlight  = 200
@@ -19,22 +20,24 @@ const (
 )
 
 // withMaxInFlight answers 429 TooManyRequests with Retry-After when too many requests of
-// the same kind are already running, as upstream does under overload.
-func withMaxInFlight(next http.Handler) http.Handler {
+// the same kind are already running, as upstream does under overload. m counts the
+// requests running (apiserver_current_inflight_requests); it may be nil.
+func withMaxInFlight(next http.Handler, m *metrics.Metrics) http.Handler {
 	reads := make(chan struct{}, maxReadsInFlight)
 	writes := make(chan struct{}, maxWritesInFlight)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isLongRunning(r) {
+		if requestinfo.LongRunning(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		slots := reads
+		slots, kind := reads, "readOnly"
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			slots = writes
+			slots, kind = writes, "mutating"
 		}
 		select {
 		case slots <- struct{}{}:
 			defer func() { <-slots }()
+			defer m.InFlight(kind)()
 			next.ServeHTTP(w, r)
 		default:
 			st := apierrors.NewTooManyRequests("Too many requests, please try again later.", retryAfterOverload).Status()
@@ -42,14 +45,4 @@ func withMaxInFlight(next http.Handler) http.Handler {
 			handlers.WriteStatus(w, st)
 		}
 	})
-}
-
-// isLongRunning reports whether r is a watch (or, later, a log stream, exec or
-// port-forward), which is expected to stay open.
-func isLongRunning(r *http.Request) bool {
-	if r.Method != http.MethodGet {
-		return false
-	}
-	q := r.URL.Query().Get("watch")
-	return q == "true" || q == "1" || strings.Contains(r.URL.Path, "/watch/")
 }

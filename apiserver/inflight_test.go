@@ -16,7 +16,7 @@ func TestMaxInFlightAnswers429(t *testing.T) {
 	h := withMaxInFlight(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		entered.Add(1)
 		<-release
-	}))
+	}), nil)
 	var wg sync.WaitGroup
 	for range maxWritesInFlight {
 		wg.Go(func() {

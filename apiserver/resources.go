@@ -4,27 +4,32 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 
 	"kite/apiserver/admission"
 	"kite/apiserver/registry"
 	"kite/apiserver/registry/certificatesigningrequest"
 	"kite/apiserver/registry/clustertrustbundle"
+	"kite/apiserver/registry/componentstatus"
 	"kite/apiserver/registry/configmap"
 	"kite/apiserver/registry/controllerrevision"
 	"kite/apiserver/registry/cronjob"
 	"kite/apiserver/registry/csidriver"
 	"kite/apiserver/registry/csinode"
 	"kite/apiserver/registry/csistoragecapacity"
+	"kite/apiserver/registry/customresourcedefinition"
 	"kite/apiserver/registry/daemonset"
 	"kite/apiserver/registry/deployment"
 	"kite/apiserver/registry/deviceclass"
@@ -34,6 +39,7 @@ import (
 	"kite/apiserver/registry/event"
 	"kite/apiserver/registry/flowcontrol"
 	"kite/apiserver/registry/flowschema"
+	"kite/apiserver/registry/horizontalpodautoscaler"
 	"kite/apiserver/registry/ingress"
 	"kite/apiserver/registry/ingressclass"
 	"kite/apiserver/registry/ipaddress"
@@ -50,9 +56,11 @@ import (
 	"kite/apiserver/registry/persistentvolumeclaim"
 	"kite/apiserver/registry/pod"
 	"kite/apiserver/registry/podcertificaterequest"
+	"kite/apiserver/registry/poddisruptionbudget"
 	"kite/apiserver/registry/podtemplate"
 	"kite/apiserver/registry/priorityclass"
 	"kite/apiserver/registry/prioritylevelconfiguration"
+	"kite/apiserver/registry/rbac"
 	"kite/apiserver/registry/replicaset"
 	"kite/apiserver/registry/replicationcontroller"
 	"kite/apiserver/registry/resourceclaim"
@@ -83,6 +91,14 @@ func builtinResources() []*registry.Resource {
 		secret.Resource(),
 		serviceaccount.Resource(),
 		event.Resource(),
+		event.EventsResource(),
+		horizontalpodautoscaler.Resource(),
+		horizontalpodautoscaler.ResourceV1(),
+		poddisruptionbudget.Resource(),
+		rbac.RoleResource(),
+		rbac.RoleBindingResource(),
+		rbac.ClusterRoleResource(),
+		rbac.ClusterRoleBindingResource(),
 		pod.Resource(),
 		podtemplate.Resource(),
 		replicationcontroller.Resource(),
@@ -132,6 +148,7 @@ func builtinResources() []*registry.Resource {
 		ingress.Resource(),
 		ingressclass.Resource(),
 		networkpolicy.Resource(),
+		customresourcedefinition.Resource(),
 	}
 }
 
@@ -191,6 +208,13 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		if r.Group == "" && r.Resource == "pods" {
 			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger)
 		}
+		if r.GroupResource() == servicesResource {
+			alloc, err := serviceAllocator(st, stores, nil)
+			if err != nil {
+				return nil, err
+			}
+			cfg.WriteHook = alloc.ServiceHook
+		}
 		s, err := registry.NewStore(cfg)
 		if err != nil {
 			return nil, err
@@ -201,8 +225,9 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 }
 
 // bootstrap creates what a cluster has from its first start: the system namespaces,
-// the system priority classes, the mandatory flow-control objects, the default
-// ServiceCIDR, and the kubernetes Service (kept up to date with the server's address and
+// the system priority classes, the mandatory flow-control objects, the user-facing
+// default RBAC roles and the cluster-admin binding, the default ServiceCIDR, and the
+// kubernetes Service (kept up to date with the server's address and
 // port).
 func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, port int) error {
 	var objects []runtime.Object
@@ -214,6 +239,7 @@ func bootstrap(ctx context.Context, stores []*registry.Store, advertise net.IP, 
 		objects = append(objects, pc)
 	}
 	objects = append(objects, flowcontrol.Bootstrap()...)
+	objects = append(objects, rbac.Bootstrap()...)
 	for _, obj := range objects {
 		s := storeFor(stores, obj)
 		if s == nil {
@@ -283,5 +309,110 @@ func defaultServiceCIDR(ctx context.Context, stores []*registry.Store) error {
 		cur.(*networkingv1.ServiceCIDR).Status = want.Status
 		return cur, nil
 	}, metav1.UpdateOptions{}, "status")
+	return err
+}
+
+// subresourceActions builds the subresources served by their own code (scale, binding,
+// eviction, log, proxy, ...) and the resources that are not stored (componentstatuses).
+// Each action is built from the store of its parent resource; st backs the etcd-0
+// component status.
+func subresourceActions(st storage.Interface, stores []*registry.Store) ([]*registry.Action, []*registry.Virtual, error) {
+	// Until a node agent serves pods' streams, every one is a 503 that says so.
+	var nodes registry.NodeConnector = registry.NoNodeAgent{}
+	var budgets pod.DisruptionBudgets
+	if s := storeOf(stores, schema.GroupResource{Group: "policy", Resource: "poddisruptionbudgets"}); s != nil {
+		budgets = budgetStore{s}
+	}
+	proxyTo := func(connect func(ctx context.Context, obj runtime.Object, port string, req registry.ConnectRequest) (http.Handler, error)) func(*registry.Store) (*registry.Action, error) {
+		return func(s *registry.Store) (*registry.Action, error) {
+			return registry.ConnectAction(s, "proxy", registry.ProxyMethods(), splitProxyName, connect)
+		}
+	}
+	one := func(build func(*registry.Store) (*registry.Action, error)) func(*registry.Store) ([]*registry.Action, error) {
+		return func(s *registry.Store) ([]*registry.Action, error) {
+			a, err := build(s)
+			return []*registry.Action{a}, err
+		}
+	}
+	var actions []*registry.Action
+	for _, a := range []struct {
+		parent schema.GroupResource
+		build  func(*registry.Store) ([]*registry.Action, error)
+	}{
+		{schema.GroupResource{Group: "apps", Resource: "deployments"}, one(deployment.ScaleAction)},
+		{schema.GroupResource{Group: "apps", Resource: "replicasets"}, one(replicaset.ScaleAction)},
+		{schema.GroupResource{Group: "apps", Resource: "statefulsets"}, one(statefulset.ScaleAction)},
+		{schema.GroupResource{Resource: "replicationcontrollers"}, one(replicationcontroller.ScaleAction)},
+		{schema.GroupResource{Resource: "pods"}, one(func(s *registry.Store) (*registry.Action, error) { return pod.BindingAction(s, nil) })},
+		{schema.GroupResource{Resource: "pods"}, one(func(s *registry.Store) (*registry.Action, error) {
+			return pod.EvictionAction(pod.EvictionConfig{Store: s, Budgets: budgets})
+		})},
+		{schema.GroupResource{Resource: "pods"}, one(pod.EphemeralContainersAction)},
+		{schema.GroupResource{Resource: "pods"}, func(s *registry.Store) ([]*registry.Action, error) { return pod.ConnectActions(s, nodes) }},
+		{schema.GroupResource{Resource: "nodes"}, one(proxyTo(func(ctx context.Context, obj runtime.Object, port string, req registry.ConnectRequest) (http.Handler, error) {
+			return nodes.Node(ctx, obj.(*corev1.Node), port, req)
+		}))},
+		{schema.GroupResource{Resource: "services"}, one(proxyTo(func(ctx context.Context, obj runtime.Object, port string, req registry.ConnectRequest) (http.Handler, error) {
+			return nodes.Service(ctx, obj.(*corev1.Service), port, req)
+		}))},
+	} {
+		s := storeOf(stores, a.parent)
+		if s == nil {
+			return nil, nil, fmt.Errorf("apiserver: no %s resource", a.parent)
+		}
+		built, err := a.build(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		actions = append(actions, built...)
+	}
+
+	// The components run in this process: the store answers for etcd, and the
+	// controllers and scheduler are healthy while the server that runs them answers.
+	inProcess := func(context.Context) (string, error) { return "ok", nil }
+	cs, err := componentstatus.New(componentstatus.Config{Probes: []componentstatus.Probe{
+		{Name: "scheduler", Check: inProcess},
+		{Name: "controller-manager", Check: inProcess},
+		{Name: "etcd-0", Check: func(ctx context.Context) (string, error) {
+			if _, err := st.CurrentRevision(ctx); err != nil {
+				return "", err
+			}
+			return "ok", nil
+		}},
+	}})
+	if err != nil {
+		return nil, nil, err
+	}
+	bindings, err := pod.BindingsResource(storeOf(stores, schema.GroupResource{Resource: "pods"}), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	virtuals := []*registry.Virtual{cs, bindings}
+	return actions, virtuals, nil
+}
+
+// splitProxyName reads a proxy URL's object name: "name", "name:port" or
+// "scheme:name:port", as upstream.
+func splitProxyName(urlName string) (string, string, error) {
+	_, name, port, ok := utilnet.SplitSchemeNamePort(urlName)
+	if !ok {
+		return "", "", apierrors.NewBadRequest(fmt.Sprintf("invalid request %q", urlName))
+	}
+	return name, port, nil
+}
+
+// budgetStore is the PodDisruptionBudgets evictions read, from their store.
+type budgetStore struct{ s *registry.Store }
+
+func (b budgetStore) List(ctx context.Context, namespace string) ([]policyv1.PodDisruptionBudget, error) {
+	l, err := b.s.List(ctx, namespace, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return l.(*policyv1.PodDisruptionBudgetList).Items, nil
+}
+
+func (b budgetStore) UpdateStatus(ctx context.Context, pdb *policyv1.PodDisruptionBudget) error {
+	_, err := b.s.Update(ctx, pdb.Namespace, pdb.Name, pdb, metav1.UpdateOptions{}, "status")
 	return err
 }

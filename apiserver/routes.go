@@ -28,6 +28,8 @@ func (s *Server) routes() http.Handler {
 		}
 	}
 
+	r.Handle("/metrics", s.metrics.Handler())
+
 	v := handlers.Version(s.cfg.Version)
 	r.Handle("/version", v)
 	r.Handle("/version/", v)
@@ -38,6 +40,12 @@ func (s *Server) routes() http.Handler {
 		r.Handle(p, s.discovery)
 		r.Handle(p+"/", s.discovery)
 	}
+	// The groups of custom resources come and go: their documents are discovery's too.
+	// (The REST handler has nothing at these depths.)
+	r.Handle("/apis/{group}", s.discovery)
+	r.Handle("/apis/{group}/", s.discovery)
+	r.Handle("/apis/{group}/{version}", s.discovery)
+	r.Handle("/apis/{group}/{version}/", s.discovery)
 	r.Handle(openapi.V2Path, s.openapi)
 	r.Handle(openapi.V3Path, s.openapi)
 	r.PathPrefix(openapi.V3Prefix).Handler(s.openapi)

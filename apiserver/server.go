@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -16,8 +17,11 @@ import (
 	"k8s.io/apimachinery/pkg/version"
 
 	"kite/apiserver/auth"
+	"kite/apiserver/auth/satoken"
+	"kite/apiserver/customresource"
 	"kite/apiserver/discovery"
 	"kite/apiserver/handlers"
+	"kite/apiserver/metrics"
 	"kite/apiserver/openapi"
 	"kite/apiserver/registry"
 	"kite/storage"
@@ -35,6 +39,9 @@ type Config struct {
 	// ClientCAs verify client certificates; a client with a certificate they signed is
 	// authenticated as the certificate's subject. Required by Serve and TLSConfig.
 	ClientCAs *x509.CertPool
+	// ServiceAccountKey signs service-account tokens (pki.EnsureServiceAccountKey keeps
+	// it in the data dir). Nil: a key made at start, whose tokens die with the process.
+	ServiceAccountKey crypto.Signer
 	// AdvertiseAddress is the address pods reach the server at, published as the
 	// kubernetes Service's endpoint. Nil: no endpoint is published.
 	AdvertiseAddress net.IP
@@ -48,6 +55,10 @@ type Config struct {
 	// ShutdownTimeout is how long Serve lets requests in flight finish once its context
 	// ends before it closes their connections. Default: 10s.
 	ShutdownTimeout time.Duration
+	// RequestTimeout ends requests that are not long-running (watches, exec, logs are)
+	// with 504, as upstream's --request-timeout; a client's ?timeout= may shorten it.
+	// Default: DefaultRequestTimeout (1m).
+	RequestTimeout time.Duration
 }
 
 // Server is the API server. It is an http.Handler (the whole chain, for tests) and
@@ -56,14 +67,20 @@ type Server struct {
 	cfg          Config
 	logger       *slog.Logger
 	authn        *auth.Authenticator
+	tokens       *satoken.Issuer // service-account tokens: issues and verifies them
 	handler      http.Handler
 	shuttingDown atomic.Bool
 
 	rest       http.Handler       // the resource API under /api and /apis
-	discovery  *discovery.Handler // the discovery documents
-	openapi    *openapi.Handler   // /openapi/v2 and /openapi/v3, built on first use
+	discovery  *discovery.Dynamic // the discovery documents
+	openapi    *openapi.Dynamic   // /openapi/v2 and /openapi/v3, built on first use
 	background sync.WaitGroup     // work started beside serving
 	stores     []*registry.Store
+	metrics    *metrics.Metrics // served at /metrics
+	// customResources serves what CustomResourceDefinitions define; it runs while
+	// Serve does, on a bootstrapped server (one whose store holds the API's objects).
+	customResources *customresource.Manager
+	bootstrapped    bool
 }
 
 // New validates cfg, fills its defaults and builds the request chain.
@@ -86,18 +103,24 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
 	if cfg.ClientCAs == nil {
 		return nil, errors.New("apiserver: Config.ClientCAs is required")
 	}
-	authn, err := auth.New(auth.Config{ClientCAs: cfg.ClientCAs, AnonymousPaths: auth.PublicInfoPaths()})
-	if err != nil {
+	s := &Server{cfg: cfg, logger: cfg.Logger}
+	// Every store call is timed, so the metrics come first.
+	s.metrics = metrics.New()
+	s.cfg.Store = s.metrics.Storage(cfg.Store)
+	if err := s.buildAuthentication(); err != nil {
 		return nil, fmt.Errorf("apiserver: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, authn: authn}
 	if err := s.buildAPI(); err != nil {
 		return nil, fmt.Errorf("apiserver: %w", err)
 	}
-	s.handler = s.withAuthentication(withMaxInFlight(s.routes()))
+	s.handler = s.metrics.Instrument(withRequestTimeout(
+		s.withAuthentication(withMaxInFlight(s.withIssuerDiscovery(s.routes()), s.metrics)), s.cfg.RequestTimeout))
 	return s, nil
 }
 
@@ -112,17 +135,33 @@ func (s *Server) buildAPI() error {
 		return err
 	}
 	s.stores = stores
-	if s.rest, err = handlers.NewREST(handlers.RESTConfig{Scheme: scheme, Stores: stores, Logger: s.logger}); err != nil {
+	actions, virtuals, err := subresourceActions(s.cfg.Store, stores)
+	if err != nil {
+		return err
+	}
+	idActions, idVirtuals, err := s.identityAPI()
+	if err != nil {
+		return err
+	}
+	actions, virtuals = append(actions, idActions...), append(virtuals, idVirtuals...)
+	custom := &handlers.CustomResources{}
+	if s.rest, err = handlers.NewREST(handlers.RESTConfig{Scheme: scheme, Stores: stores, Actions: actions, Virtuals: virtuals, Logger: s.logger, Custom: custom}); err != nil {
 		return err
 	}
 	resources := make([]*registry.Resource, len(stores))
 	for i, st := range stores {
 		resources[i] = st.Resource()
 	}
-	if s.discovery, err = discovery.New(discovery.Config{Resources: resources}); err != nil {
+	for _, v := range virtuals {
+		resources = append(resources, v.Resource)
+	}
+	if s.discovery, err = discovery.NewDynamic(discovery.Config{Resources: resources}); err != nil {
 		return err
 	}
-	s.openapi, err = openapi.New(openapi.Config{Resources: resources, Logger: s.logger})
+	if s.customResources, err = s.customResourceManager(scheme, stores, custom); err != nil {
+		return err
+	}
+	s.openapi, err = openapi.NewDynamic(openapi.Config{Resources: resources, Logger: s.logger})
 	return err
 }
 
@@ -133,11 +172,15 @@ func (s *Server) Bootstrap(ctx context.Context, port int) error {
 	// The OpenAPI documents take tens of milliseconds to encode: do it now, beside
 	// start-up, rather than in the first kubectl apply. Serve waits for it on shutdown.
 	s.background.Go(func() {
-		if err := s.openapi.Prepare(); err != nil {
+		if err := s.openapi.Prepare(ctx); err != nil {
 			s.logger.Error("building the OpenAPI documents failed", "err", err)
 		}
 	})
-	return bootstrap(ctx, s.stores, s.cfg.AdvertiseAddress, port)
+	if err := bootstrap(ctx, s.stores, s.cfg.AdvertiseAddress, port); err != nil {
+		return err
+	}
+	s.bootstrapped = true
+	return repairAllocations(ctx, s.cfg.Store, s.stores, s.logger)
 }
 
 // ServeHTTP runs a request through the chain. The request must carry its TLS state
@@ -182,6 +225,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.ServeTLS(ln, "", "") }()
+	if s.bootstrapped {
+		s.background.Go(func() { s.customResources.Run(ctx) })
+	}
 
 	select {
 	case err := <-served:

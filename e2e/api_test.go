@@ -23,11 +23,12 @@ import (
 
 // The resource API through stock kubectl and client-go, against the real binary.
 
-// apiServer starts a server on a fresh data dir and returns its kubeconfig.
-func apiServer(t *testing.T) (*kiteProc, string) {
+// apiServer starts a server on a fresh data dir, with extra flags, and returns its
+// kubeconfig.
+func apiServer(t *testing.T, extra ...string) (*kiteProc, string) {
 	t.Helper()
 	dir := t.TempDir()
-	p := startServer(t, dir)
+	p := startServer(t, dir, extra...)
 	p.waitReady(t)
 	return p, filepath.Join(dir, "kubeconfig")
 }
@@ -61,7 +62,8 @@ func fields(out string) [][]string {
 }
 
 func TestKubectlConfigMaps(t *testing.T) {
-	_, kc := apiServer(t)
+	// Without controllers, default holds only what the test makes (no kube-root-ca.crt).
+	_, kc := apiServer(t, "--disable-controllers")
 	k := newest(t)
 
 	ns := fields(kubectl(t, k, kc, "get", "namespaces"))
@@ -155,7 +157,8 @@ func TestKubectlVersionMatrix(t *testing.T) {
 }
 
 func TestNamespaceDeletionLeavesItTerminating(t *testing.T) {
-	_, kc := apiServer(t)
+	// Without the namespace controller nothing empties and finalizes it.
+	_, kc := apiServer(t, "--disable-controllers")
 	k := newest(t)
 	kubectl(t, k, kc, "create", "namespace", "doomed")
 	kubectl(t, k, kc, "delete", "namespace", "doomed", "--wait=false")

@@ -67,12 +67,20 @@ func startKite(t *testing.T, port int, args ...string) *kiteProc {
 	return p
 }
 
-// startServer starts `kite server` on dataDir and a free loopback port.
-func startServer(t *testing.T, dataDir string) *kiteProc {
+// startServer starts `kite server` on dataDir and a free loopback port, with extra
+// flags after the others. It runs no node agent (--disable-agent), so API tests do not
+// start containerd; node tests use startServerWithAgent (node_test.go).
+func startServer(t *testing.T, dataDir string, extra ...string) *kiteProc {
+	t.Helper()
+	return startServerWithAgent(t, dataDir, append([]string{"--disable-agent"}, extra...)...)
+}
+
+// startServerWithAgent is startServer with the node agent on.
+func startServerWithAgent(t *testing.T, dataDir string, extra ...string) *kiteProc {
 	t.Helper()
 	port := freePort(t)
-	return startKite(t, port, "server", "--data-dir", dataDir,
-		"--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(port))
+	return startKite(t, port, append([]string{"server", "--data-dir", dataDir,
+		"--bind-address", "127.0.0.1", "--secure-port", strconv.Itoa(port)}, extra...)...)
 }
 
 // wait waits for the process to exit and returns its exit code.
@@ -175,7 +183,7 @@ func TestHelp(t *testing.T) {
 	if code := p.wait(t, 10*time.Second); code != 0 {
 		t.Errorf("kite server --help exited %d", code)
 	}
-	for _, flag := range []string{"--data-dir", "--bind-address", "--secure-port", "--tls-san", "--history-retention"} {
+	for _, flag := range []string{"--data-dir", "--bind-address", "--secure-port", "--tls-san", "--history-retention", "--disable-controllers"} {
 		if !strings.Contains(p.stdout.String(), flag) {
 			t.Errorf("kite server --help does not document %s", flag)
 		}

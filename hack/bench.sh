@@ -82,7 +82,7 @@ echo "== the API server under load (go run ./hack/apiload against a fresh kite s
 api_dir=$(mktemp -d -t kite-apibench-XXXXXX)
 $GO build -o "$api_dir/kite" ./cmd/kite
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 16443)
-"$api_dir/kite" server --data-dir "$api_dir/data" --bind-address 127.0.0.1 --secure-port "$port" >"$api_dir/kite.log" 2>&1 &
+"$api_dir/kite" server --data-dir "$api_dir/data" --bind-address 127.0.0.1 --secure-port "$port" --disable-agent >"$api_dir/kite.log" 2>&1 &
 kite_pid=$!
 trap 'kill "$kite_pid" 2>/dev/null; wait "$kite_pid" 2>/dev/null; rm -rf "$api_dir" "$raw"' EXIT
 for _ in $(seq 100); do

@@ -13,6 +13,7 @@ packages=(
 	runc
 	containernetworking-plugins
 	iptables
+	iproute2
 	conntrack
 	busybox-static
 	etcd-server

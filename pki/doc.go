@@ -8,6 +8,10 @@
 //	server.crt, server.key   the serving certificate, signed by the CA (1 year)
 //	admin.crt, admin.key     the admin client certificate: CN kite-admin,
 //	                         O system:masters, signed by the CA (1 year)
+//	NAME.crt, NAME.key       a component's client certificate (EnsureClient), e.g.
+//	                         controller-manager.crt: CN system:kube-controller-manager
+//	sa.key, sa.pub           the key that signs service-account tokens (RSA 2048,
+//	                         made once by EnsureServiceAccountKey and kept)
 //
 // Invariants: keys are written with mode 0600 and every file is replaced atomically
 // (write to a temporary file, then rename), so a crash leaves either the old or the new

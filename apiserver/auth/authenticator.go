@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -23,12 +24,24 @@ type Config struct {
 	// request without a client certificate runs as the anonymous user. Empty: anonymous
 	// requests are never authenticated.
 	AnonymousPaths []string
+	// Tokens verifies bearer tokens (Authorization: Bearer). Nil: bearer tokens are
+	// never accepted.
+	Tokens TokenAuthenticator
 }
 
-// Authenticator authenticates requests by their verified client certificate.
+// TokenAuthenticator verifies a bearer token for the given audiences (empty: the API
+// server's own) and returns its user and the audiences it was accepted for. A token it
+// does not recognise at all fails with ErrInvalidToken.
+type TokenAuthenticator interface {
+	AuthenticateToken(ctx context.Context, token string, audiences []string) (User, []string, error)
+}
+
+// Authenticator authenticates requests by their verified client certificate or their
+// bearer token.
 type Authenticator struct {
 	clientCAs      *x509.CertPool
 	anonymousPaths []string
+	tokens         TokenAuthenticator
 }
 
 // New returns an Authenticator for cfg.
@@ -41,23 +54,74 @@ func New(cfg Config) (*Authenticator, error) {
 			return nil, fmt.Errorf("auth: anonymous path %q does not start with /", p)
 		}
 	}
-	return &Authenticator{clientCAs: cfg.ClientCAs, anonymousPaths: slices.Clone(cfg.AnonymousPaths)}, nil
+	return &Authenticator{clientCAs: cfg.ClientCAs, anonymousPaths: slices.Clone(cfg.AnonymousPaths), tokens: cfg.Tokens}, nil
 }
 
 // Authenticate returns the user r comes from, and false when r is not authenticated.
 //
-// A request that presents a client certificate is judged by it alone: a certificate
-// that does not verify against the cluster CA for client authentication fails, even on
-// an anonymous path, as upstream's authenticator chain fails on an authenticator's
-// error before it considers anonymous access.
+// As upstream's authenticator chain: a client certificate that verifies decides; else a
+// bearer token decides; a request that presented either and was not authenticated by it
+// fails, even on an anonymous path (upstream fails on an authenticator's error before
+// it considers anonymous access). Only a request with neither is anonymous.
 func (a *Authenticator) Authenticate(r *http.Request) (User, bool) {
+	presented := false
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-		return a.fromCertificate(r.TLS.PeerCertificates)
+		if u, ok := a.fromCertificate(r.TLS.PeerCertificates); ok {
+			return u, true
+		}
+		presented = true
 	}
-	if slices.Contains(a.anonymousPaths, r.URL.Path) {
+	if token, ok := BearerToken(r); ok {
+		if a.tokens == nil {
+			return User{}, false
+		}
+		u, _, err := a.tokens.AuthenticateToken(r.Context(), token, nil)
+		if err != nil {
+			return User{}, false
+		}
+		return withAuthenticatedGroup(u), true
+	}
+	if !presented && slices.Contains(a.anonymousPaths, r.URL.Path) {
 		return User{Name: AnonymousUser, Groups: []string{UnauthenticatedGroup}}, true
 	}
 	return User{}, false
+}
+
+// AuthenticateToken verifies token as the bearer token of a request would be, for
+// audiences (empty: the API server's). TokenReview calls it.
+func (a *Authenticator) AuthenticateToken(ctx context.Context, token string, audiences []string) (User, []string, error) {
+	if a.tokens == nil {
+		return User{}, nil, ErrInvalidToken
+	}
+	u, auds, err := a.tokens.AuthenticateToken(ctx, token, audiences)
+	if err != nil {
+		return User{}, nil, err
+	}
+	return withAuthenticatedGroup(u), auds, nil
+}
+
+// BearerToken returns the token of an "Authorization: Bearer" header, read as upstream
+// reads it (scheme case-insensitive, the token the second field), and false when there
+// is none.
+func BearerToken(r *http.Request) (string, bool) {
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
+	if h == "" {
+		return "", false
+	}
+	parts := strings.SplitN(h, " ", 3)
+	if len(parts) < 2 || !strings.EqualFold(parts[0], "bearer") || parts[1] == "" {
+		return "", false
+	}
+	return parts[1], true
+}
+
+// withAuthenticatedGroup adds system:authenticated, as upstream adds it to every
+// authenticated user.
+func withAuthenticatedGroup(u User) User {
+	if !slices.Contains(u.Groups, AuthenticatedGroup) {
+		u.Groups = append(slices.Clone(u.Groups), AuthenticatedGroup)
+	}
+	return u
 }
 
 func (a *Authenticator) fromCertificate(chain []*x509.Certificate) (User, bool) {
@@ -74,9 +138,5 @@ func (a *Authenticator) fromCertificate(chain []*x509.Certificate) (User, bool) 
 	if err != nil || leaf.Subject.CommonName == "" {
 		return User{}, false
 	}
-	groups := slices.Clone(leaf.Subject.Organization)
-	if !slices.Contains(groups, AuthenticatedGroup) {
-		groups = append(groups, AuthenticatedGroup)
-	}
-	return User{Name: leaf.Subject.CommonName, Groups: groups}, true
+	return withAuthenticatedGroup(User{Name: leaf.Subject.CommonName, Groups: slices.Clone(leaf.Subject.Organization)}), true
 }

@@ -83,13 +83,13 @@ func TestAuthenticate(t *testing.T) {
 		ok     bool
 	}{
 		{"admin certificate", "/api", ca.peer(t, client, "kite-admin", "system:masters"),
-			User{"kite-admin", []string{"system:masters", "system:authenticated"}}, true},
+			User{Name: "kite-admin", Groups: []string{"system:masters", "system:authenticated"}}, true},
 		{"certificate on a public path is still the user", "/healthz", ca.peer(t, client, "alice"),
-			User{"alice", []string{"system:authenticated"}}, true},
+			User{Name: "alice", Groups: []string{"system:authenticated"}}, true},
 		{"no certificate, public path", "/readyz?verbose", &tls.ConnectionState{},
-			User{"system:anonymous", []string{"system:unauthenticated"}}, true},
+			User{Name: "system:anonymous", Groups: []string{"system:unauthenticated"}}, true},
 		{"no certificate, version with slash", "/version/", &tls.ConnectionState{},
-			User{"system:anonymous", []string{"system:unauthenticated"}}, true},
+			User{Name: "system:anonymous", Groups: []string{"system:unauthenticated"}}, true},
 		{"no certificate, sub-path of a public path", "/readyz/ping", &tls.ConnectionState{}, User{}, false},
 		{"no certificate, API path", "/api", &tls.ConnectionState{}, User{}, false},
 		{"no TLS at all", "/api", nil, User{}, false},

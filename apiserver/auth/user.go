@@ -1,6 +1,9 @@
 package auth
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Names upstream gives to the anonymous user and to the implicit groups.
 const (
@@ -9,10 +12,16 @@ const (
 	AuthenticatedGroup   = "system:authenticated"
 )
 
-// User is who a request comes from.
+// User is who a request comes from, with upstream's user.Info fields.
 type User struct {
 	Name   string
 	Groups []string
+	// UID is the user's unique id, when the authenticator knows one (a service
+	// account's uid).
+	UID string
+	// Extra holds what else the authenticator knows (the pod a service-account token
+	// is bound to, the token's id), under upstream's keys.
+	Extra map[string][]string
 }
 
 // IsAnonymous reports whether u is the anonymous user.
@@ -30,3 +39,7 @@ func UserFrom(ctx context.Context) (User, bool) {
 	u, ok := ctx.Value(userKey{}).(User)
 	return u, ok
 }
+
+// ErrInvalidToken is the failure of a bearer token that no authenticator recognises, in
+// upstream's words.
+var ErrInvalidToken = errors.New("invalid bearer token")

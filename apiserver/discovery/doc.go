@@ -25,8 +25,9 @@
 // another version than it is served in (the storageVersionHash names the stored one).
 // A subresource's verbs and kind are upstream's for its name.
 //
-// Invariants: the documents are computed once, in New, from the resources given, and
-// never change (Kite's resource set is fixed for a server's life); their order is
+// Invariants: a Handler's documents are computed once, in New, from the resources
+// given, and never change; Dynamic serves a fixed set plus one that changes while the
+// server runs (custom resources) by swapping in a whole new Handler. Their order is
 // upstream's: groups and versions by kube-apiserver's priorities, resources by name
 // with each subresource listed after its parent. A Handler is safe for concurrent use.
 //

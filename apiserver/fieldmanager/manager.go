@@ -33,6 +33,10 @@ type Config struct {
 	// Logger records managed fields that could not be computed (a bug: the write goes
 	// on with the live object's). Default: slog.Default().
 	Logger *slog.Logger
+	// TypeConverter, when set, is the schema of the resource's objects, which are then
+	// unstructured (custom resources, built from their definition's schema): Scheme is
+	// not used for them.
+	TypeConverter managedfields.TypeConverter
 }
 
 // Manager tracks the managed fields of one resource's objects and applies their apply
@@ -59,7 +63,7 @@ func New(cfg Config) (*Manager, error) {
 		cfg.Logger = slog.Default()
 	}
 	gvk := cfg.Resource.GroupVersionKind()
-	if !cfg.Scheme.Recognizes(gvk) {
+	if cfg.TypeConverter == nil && !cfg.Scheme.Recognizes(gvk) {
 		return nil, fmt.Errorf("fieldmanager: the scheme does not know %s", gvk)
 	}
 	return &Manager{cfg: cfg, gvk: gvk, bySub: map[string]*managedfields.FieldManager{}}, nil
@@ -116,6 +120,10 @@ func keepLive(live, obj runtime.Object) {
 // fieldManager returns the field manager of subresource, building it on first use.
 func (m *Manager) fieldManager(subresource string) (*managedfields.FieldManager, error) {
 	m.convOnce.Do(func() {
+		if m.cfg.TypeConverter != nil {
+			m.conv = m.cfg.TypeConverter
+			return
+		}
 		models, err := openapi.Models(m.cfg.Resource.New(), m.gvk)
 		if err != nil {
 			m.convErr = err
@@ -132,8 +140,17 @@ func (m *Manager) fieldManager(subresource string) (*managedfields.FieldManager,
 		return fm, nil
 	}
 	gv := m.gvk.GroupVersion()
-	fm, err := managedfields.NewDefaultFieldManager(m.conv, m.cfg.Scheme, defaulter{m.cfg.Resource.Strategy}, m.cfg.Scheme,
-		m.gvk, gv, subresource, m.resetFields(subresource))
+	var (
+		fm  *managedfields.FieldManager
+		err error
+	)
+	if m.cfg.TypeConverter != nil {
+		fm, err = managedfields.NewDefaultCRDFieldManager(m.conv, unstructuredConverter{kind: m.gvk.Kind}, defaulter{m.cfg.Resource.Strategy}, unstructuredCreator{},
+			m.gvk, gv, subresource, m.resetFields(subresource))
+	} else {
+		fm, err = managedfields.NewDefaultFieldManager(m.conv, m.cfg.Scheme, defaulter{m.cfg.Resource.Strategy}, m.cfg.Scheme,
+			m.gvk, gv, subresource, m.resetFields(subresource))
+	}
 	if err != nil {
 		return nil, err
 	}

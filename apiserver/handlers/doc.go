@@ -14,5 +14,8 @@
 //   - the resource API (rest*.go, NewREST): every verb on /api/v1/... and
 //     /apis/{group}/{version}/... over one registry.Store per resource — content
 //     negotiation (JSON, YAML, protobuf; Table and PartialObjectMetadata), field
-//     validation, the three patch types (apiserver/patch), watch streaming.
+//     validation, the three patch types (apiserver/patch), watch streaming. Custom
+//     resources (CustomResources, rest_custom.go) come and go while the server runs:
+//     the set is swapped whole, each with its own serializer (JSON and YAML of
+//     unstructured objects), and strategic merge patches get 415 as upstream.
 package handlers

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 
 	"kite/apiserver/patch"
 	"kite/apiserver/registry"
@@ -24,6 +25,11 @@ type RESTConfig struct {
 	Scheme *runtime.Scheme
 	// Stores are the resources served, at most one per group, version and resource.
 	Stores []*registry.Store
+	// Actions are subresources served by their own code (scale, binding, log, ...);
+	// their parents must be among Stores.
+	Actions []*registry.Action
+	// Virtuals are resources that are not stored (reviews, componentstatuses).
+	Virtuals []*registry.Virtual
 	// Logger records failures the client cannot act on. Default: slog.Default().
 	Logger *slog.Logger
 	// MaxRequestBodyBytes bounds request bodies; larger ones get 413. Default: 3 MiB,
@@ -34,6 +40,9 @@ type RESTConfig struct {
 	// --min-request-timeout, so clients reconnect at spread-out times. timeoutSeconds
 	// is capped at twice this. Default: 30 minutes.
 	MinWatchTimeout time.Duration
+	// Custom, when set, are resources served besides Stores that come and go while the
+	// server runs (custom resources).
+	Custom *CustomResources
 }
 
 // DefaultMaxRequestBodyBytes is the default RESTConfig.MaxRequestBodyBytes.
@@ -55,22 +64,33 @@ type restHandler struct {
 	meta   serializer.CodecFactory
 	params runtime.ParameterCodec
 	groups map[schema.GroupVersion]map[string]*restResource
+	custom *CustomResources
 }
 
 // restResource is one served resource and what its requests need.
 type restResource struct {
-	store   *registry.Store
+	store *registry.Store
+	// virtual serves a resource that is not stored; store is then nil.
+	virtual *registry.Virtual
+	// actions serve the subresources that have their own code, by name.
+	actions map[string]*restAction
 	res     *registry.Resource
 	gvk     schema.GroupVersionKind
 	patcher *patch.Patcher
 	// table prints the resource's own columns; nil prints upstream's default table.
 	table registry.TableStrategy
+	// codecs, when set, encode and decode the resource instead of the scheme's codecs
+	// (custom resources).
+	codecs runtime.NegotiatedSerializer
+	// typeConverter is a custom resource's schema for its field manager.
+	typeConverter managedfields.TypeConverter
 }
 
 // NewREST returns the handler of every resource path of the given stores, under
 // /api/v1/... (the core group) and /apis/{group}/{version}/...: list, watch, create and
-// deletecollection on collections, get, update, patch and delete on objects, and the
-// status subresource. Paths it does not serve get a 404 Status; the discovery documents
+// deletecollection on collections, get, update, patch and delete on objects, the status
+// and finalize subresources, the subresources of cfg.Actions and the resources of
+// cfg.Virtuals (not stored). Paths it does not serve get a 404 Status; the discovery documents
 // (/api, /api/v1, /apis, /apis/{group}/{version}) are not its business.
 func NewREST(cfg RESTConfig) (http.Handler, error) {
 	if cfg.Scheme == nil {
@@ -95,6 +115,10 @@ func NewREST(cfg RESTConfig) (http.Handler, error) {
 		codecs: serializer.NewCodecFactory(cfg.Scheme,
 			serializer.WithStreamingCollectionEncodingToJSON(), serializer.WithStreamingCollectionEncodingToProtobuf()),
 		groups: map[schema.GroupVersion]map[string]*restResource{},
+		custom: cfg.Custom,
+	}
+	if cfg.Custom != nil {
+		cfg.Custom.h = h
 	}
 	gvs := []schema.GroupVersion{{Version: "v1"}}
 	for _, s := range cfg.Stores {
@@ -123,6 +147,17 @@ func NewREST(cfg RESTConfig) (http.Handler, error) {
 		}
 		h.groups[gv][r.Resource] = rr
 		if !slices.Contains(gvs, gv) {
+			gvs = append(gvs, gv)
+		}
+	}
+	if err := h.addActions(cfg.Actions); err != nil {
+		return nil, err
+	}
+	if err := h.addVirtuals(cfg.Virtuals); err != nil {
+		return nil, err
+	}
+	for _, v := range cfg.Virtuals {
+		if gv := v.Resource.GroupVersionKind().GroupVersion(); !slices.Contains(gvs, gv) {
 			gvs = append(gvs, gv)
 		}
 	}
@@ -160,6 +195,10 @@ func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case req.virtual != nil:
+		h.serveVirtual(w, r, req)
+	case req.actions[req.subresource] != nil:
+		h.serveAction(w, r, req, req.actions[req.subresource])
 	case req.watchPath:
 		h.serveLegacyWatch(w, r, req)
 	case req.subresource != "":
@@ -195,7 +234,7 @@ func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveSubresource serves the subresources whose body is the object itself: status
 // (get, update, patch) and finalize (update). The others (scale, binding, eviction,
-// log, ...) have their own types and need their own handlers.
+// log, ...) are registry Actions, served by serveAction.
 func (h *restHandler) serveSubresource(w http.ResponseWriter, r *http.Request, req *restRequest) {
 	switch {
 	case req.subresource == "status" && r.Method == http.MethodGet:

@@ -19,7 +19,11 @@ const applyCreateAttempts = 3
 // fields returns the resource's field manager, or nil when it cannot be made (a bug,
 // logged): writes then go on without tracking managed fields.
 func (h *restHandler) fields(req *restRequest) *fieldmanager.Manager {
-	fm, err := req.patcher.Fields(fieldmanager.Config{Scheme: h.scheme, Resource: req.res, Logger: h.logger})
+	if req.codecs != nil && req.typeConverter == nil {
+		// A custom resource whose schema could not be read: no field manager.
+		return nil
+	}
+	fm, err := req.patcher.Fields(fieldmanager.Config{Scheme: h.scheme, Resource: req.res, Logger: h.logger, TypeConverter: req.typeConverter})
 	if err != nil {
 		h.logger.Error("no field manager", "resource", req.res.GroupResource(), "err", err)
 		return nil

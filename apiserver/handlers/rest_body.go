@@ -46,7 +46,8 @@ func fieldValidation(directive string) string {
 // warnings (Warn) or pass unseen (Ignore). The body's apiVersion and kind, when given,
 // must be the resource's.
 func (h *restHandler) decodeObject(r *http.Request, req *restRequest, body []byte, validation string) (runtime.Object, error) {
-	info, err := negotiation.Input(r.Header.Get("Content-Type"), h.codecs.SupportedMediaTypes())
+	codecs := h.codecsFor(req)
+	info, err := negotiation.Input(r.Header.Get("Content-Type"), codecs.SupportedMediaTypes())
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func (h *restHandler) decodeObject(r *http.Request, req *restRequest, body []byt
 	}
 	want := req.gvk
 	into := req.res.New()
-	obj, gvk, err := h.codecs.DecoderToVersion(s, want.GroupVersion()).Decode(body, &want, into)
+	obj, gvk, err := codecs.DecoderToVersion(s, want.GroupVersion()).Decode(body, &want, into)
 	if err != nil {
 		strictErr, isStrict := runtime.AsStrictDecodingError(err)
 		switch {

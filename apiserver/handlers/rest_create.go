@@ -7,7 +7,7 @@ import (
 // serveCreate answers POST on a collection: 201 with the object as stored (also for a
 // dry run, as upstream), its managedFields naming the request's field manager.
 func (h *restHandler) serveCreate(w http.ResponseWriter, r *http.Request, req *restRequest) {
-	out, err := h.negotiate(r)
+	out, err := h.negotiateFor(r, req)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return

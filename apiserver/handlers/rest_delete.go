@@ -15,7 +15,7 @@ import (
 //     deletionTimestamp; 202 only when the client asked for orphanDependents=false,
 //     the one case where upstream answers Accepted.
 func (h *restHandler) serveDelete(w http.ResponseWriter, r *http.Request, req *restRequest) {
-	out, err := h.negotiate(r)
+	out, err := h.negotiateFor(r, req)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return
@@ -58,7 +58,7 @@ func (h *restHandler) serveDelete(w http.ResponseWriter, r *http.Request, req *r
 // serveDeleteCollection answers DELETE on a collection: every object the list options
 // select is deleted; 200 with the list of them.
 func (h *restHandler) serveDeleteCollection(w http.ResponseWriter, r *http.Request, req *restRequest) {
-	out, err := h.negotiate(r)
+	out, err := h.negotiateFor(r, req)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return

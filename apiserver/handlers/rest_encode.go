@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +20,7 @@ import (
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 
 	"kite/apiserver/negotiation"
+	"kite/apiserver/registry"
 )
 
 // output is the negotiated form of a response.
@@ -46,7 +51,13 @@ func allowConversion(info runtime.SerializerInfo, c *schema.GroupVersionKind) bo
 
 // negotiate picks the response format of a request answered with one object or list.
 func (h *restHandler) negotiate(r *http.Request) (output, error) {
-	out, err := negotiation.Negotiate(r.Header.Get("Accept"), h.codecs.SupportedMediaTypes(), allowConversion)
+	return h.negotiateFor(r, nil)
+}
+
+// negotiateFor is negotiate for a request on req's resource, which may have its own
+// encodings (custom resources: JSON and YAML only).
+func (h *restHandler) negotiateFor(r *http.Request, req *restRequest) (output, error) {
+	out, err := negotiation.Negotiate(r.Header.Get("Accept"), h.codecsFor(req).SupportedMediaTypes(), allowConversion)
 	if err != nil {
 		return output{}, err
 	}
@@ -124,7 +135,7 @@ func (h *restHandler) encoderFor(req *restRequest, s runtime.Serializer, convert
 	case convert != nil:
 		return h.meta.EncoderForVersion(s, convert.GroupVersion())
 	}
-	return h.codecs.EncoderForVersion(s, req.gvk.GroupVersion())
+	return h.codecsFor(req).EncoderForVersion(s, req.gvk.GroupVersion())
 }
 
 func isStatus(obj runtime.Object) bool {
@@ -209,4 +220,166 @@ func (d *deferredWriter) start() {
 func (d *deferredWriter) Write(p []byte) (int, error) {
 	d.start()
 	return d.w.Write(p)
+}
+
+// plainEncoding says whether a list's answer is the resource itself in compact JSON or
+// protobuf: the forms whose items the watch cache keeps encoded. Tables, metadata,
+// YAML, pretty printing and custom resources go through the encoders.
+func (h *restHandler) plainEncoding(r *http.Request, req *restRequest, out output) (registry.Encoding, bool) {
+	if out.Convert != nil || req.codecs != nil || out.Pretty || prettyRequested(r) {
+		return 0, false
+	}
+	switch out.Info.MediaType {
+	case runtime.ContentTypeJSON:
+		return registry.EncodingJSON, true
+	case runtime.ContentTypeProtobuf:
+		return registry.EncodingProtobuf, true
+	}
+	return 0, false
+}
+
+// protobufPrefix starts every protobuf answer ("k8s" and a zero byte), as apimachinery's
+// protobuf serializer writes it.
+var protobufPrefix = []byte{0x6b, 0x38, 0x73, 0x00}
+
+// writeCachedList answers with list, writing its items from the bytes the watch cache
+// keeps for them and the envelope around them as the streaming list encoders of
+// apimachinery do, byte for byte (TestCachedListBytes). It returns false, having written
+// nothing, when it cannot: the list would need converting to another version, or an
+// item could not be encoded; the caller then encodes the list as usual.
+func (h *restHandler) writeCachedList(w http.ResponseWriter, r *http.Request, req *restRequest, out output, list runtime.Object, items *registry.CachedItems, enc registry.Encoding) bool {
+	gvk, ok := h.listKind(req, list)
+	if !ok {
+		return false
+	}
+	lm, ok := listMeta(list)
+	if !ok {
+		return false
+	}
+	raw := make([][]byte, items.Len())
+	for i := range raw {
+		b, err := items.Encoded(i, enc)
+		if err != nil {
+			h.logger.Debug("an item has no cached encoding", "resource", req.res.Resource, "err", err)
+			return false
+		}
+		raw[i] = b
+	}
+	dw := &deferredWriter{w: w, code: http.StatusOK}
+	bw := bufio.NewWriterSize(dw, 64<<10)
+	setHeaders(w.Header(), out.Info.MediaType, req)
+	var err error
+	if enc == registry.EncodingProtobuf {
+		err = writeProtobufList(bw, gvk, lm, raw)
+	} else {
+		err = writeJSONList(bw, gvk, lm, raw)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		if !dw.started {
+			h.writeError(w, r, req, apierrors.NewInternalError(err))
+			return true
+		}
+		h.logger.Error("writing a list failed", "path", r.URL.Path, "err", err)
+		return true
+	}
+	dw.start()
+	return true
+}
+
+// listKind is the kind the encoder would give list in the request's group version,
+// when list's type is in that version (no conversion needed).
+func (h *restHandler) listKind(req *restRequest, list runtime.Object) (schema.GroupVersionKind, bool) {
+	kinds, _, err := h.scheme.ObjectKinds(list)
+	if err != nil {
+		return schema.GroupVersionKind{}, false
+	}
+	for _, k := range kinds {
+		if k.GroupVersion() == req.gvk.GroupVersion() {
+			return k, true
+		}
+	}
+	return schema.GroupVersionKind{}, false
+}
+
+func listMeta(list runtime.Object) (*metav1.ListMeta, bool) {
+	a, ok := list.(metav1.ListMetaAccessor)
+	if !ok {
+		return nil, false
+	}
+	lm, ok := a.GetListMeta().(*metav1.ListMeta)
+	return lm, ok
+}
+
+// writeJSONList writes {"kind":…,"apiVersion":…,"metadata":…,"items":[…]} and a newline.
+func writeJSONList(w *bufio.Writer, gvk schema.GroupVersionKind, lm *metav1.ListMeta, items [][]byte) error {
+	w.WriteByte('{')
+	for _, kv := range [][2]string{{"kind", gvk.Kind}, {"apiVersion", gvk.GroupVersion().String()}} {
+		if kv[1] == "" {
+			continue
+		}
+		v, err := json.Marshal(kv[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%q:%s,", kv[0], v)
+	}
+	m, err := json.Marshal(lm)
+	if err != nil {
+		return err
+	}
+	w.WriteString(`"metadata":`)
+	w.Write(m)
+	w.WriteString(`,"items":[`)
+	for i, b := range items {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.Write(b)
+	}
+	_, err = w.WriteString("]}\n")
+	return err
+}
+
+// writeProtobufList writes the list as a runtime.Unknown holding the list message: its
+// ListMeta (field 1) and each item (field 2), length-delimited.
+func writeProtobufList(w *bufio.Writer, gvk schema.GroupVersionKind, lm *metav1.ListMeta, items [][]byte) error {
+	m, err := lm.Marshal()
+	if err != nil {
+		return err
+	}
+	size := 1 + varintLen(len(m)) + len(m)
+	for _, b := range items {
+		size += 1 + varintLen(len(b)) + len(b)
+	}
+	if _, err := w.Write(protobufPrefix); err != nil {
+		return err
+	}
+	unk := runtime.Unknown{TypeMeta: runtime.TypeMeta{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind}}
+	// MarshalToWriter hands the raw part back the writer it was given: w.
+	_, err = unk.MarshalToWriter(w, size, func(io.Writer) (int, error) {
+		n := writeField(w, 0xa, m)
+		for _, b := range items {
+			n += writeField(w, 0x12, b)
+		}
+		return n, nil
+	})
+	return err
+}
+
+// writeField writes one length-delimited protobuf field and returns its size.
+func writeField(w *bufio.Writer, tag byte, b []byte) int {
+	var hdr [1 + binary.MaxVarintLen64]byte
+	hdr[0] = tag
+	n := 1 + binary.PutUvarint(hdr[1:], uint64(len(b)))
+	w.Write(hdr[:n])
+	w.Write(b)
+	return n + len(b)
+}
+
+func varintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(n))
 }

@@ -27,11 +27,14 @@ var errOptimisticLock = errors.New("the object has been modified; please apply y
 // serveApply's.
 func (h *restHandler) servePatch(w http.ResponseWriter, r *http.Request, req *restRequest) {
 	pt, err := patchType(r)
+	if err == nil && req.codecs != nil {
+		err = customPatchType(pt)
+	}
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return
 	}
-	out, err := h.negotiate(r)
+	out, err := h.negotiateFor(r, req)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return

@@ -23,7 +23,9 @@ type restRequest struct {
 	subresource string
 	// watchPath is set for the legacy /watch/ paths, which only watch.
 	watchPath bool
-	warnings  []string
+	// connectPath is what follows a proxy subresource ("" when nothing does).
+	connectPath string
+	warnings    []string
 }
 
 // warn records a warning for the client (a Warning header), once per text.
@@ -56,7 +58,9 @@ func (h *restHandler) route(r *http.Request) (*restRequest, error) {
 	default:
 		return nil, notFound()
 	}
-	if slices.Contains(parts, "") {
+	// Empty segments are refused where they are read: a proxy subresource passes on
+	// the rest of the path as it is, empty segments too.
+	if parts[0] == "" {
 		return nil, notFound()
 	}
 	req := &restRequest{}
@@ -68,6 +72,12 @@ func (h *restHandler) route(r *http.Request) (*restRequest, error) {
 	}
 	resources := h.groups[gv]
 	if resources == nil {
+		resources = h.custom.lookup(gv)
+	}
+	if resources == nil {
+		return nil, notFound()
+	}
+	if parts[0] == "namespaces" && len(parts) >= 3 && parts[1] == "" {
 		return nil, notFound()
 	}
 	if parts[0] == "namespaces" && len(parts) >= 3 && !isNamespaceSubresource(resources, parts) {
@@ -89,6 +99,13 @@ func (h *restHandler) route(r *http.Request) (*restRequest, error) {
 			// A namespaced object is only reachable inside its namespace.
 			return nil, notFound()
 		}
+	}
+	if len(parts) > 2 && parts[1] == "proxy" && req.actions["proxy"] != nil && !req.watchPath {
+		req.connectPath = strings.Join(parts[2:], "/")
+		parts = parts[:2]
+	}
+	if slices.Contains(parts, "") {
+		return nil, notFound()
 	}
 	switch len(parts) {
 	case 0:

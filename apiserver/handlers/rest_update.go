@@ -13,7 +13,7 @@ import (
 // (status, finalize): 200 with the object as stored, the request's field manager
 // recorded as having updated the fields it changed.
 func (h *restHandler) serveUpdate(w http.ResponseWriter, r *http.Request, req *restRequest) {
-	out, err := h.negotiate(r)
+	out, err := h.negotiateFor(r, req)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return

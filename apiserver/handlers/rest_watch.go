@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/websocket"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"kite/apiserver/metrics"
 	"kite/apiserver/negotiation"
 )
 
@@ -56,7 +58,7 @@ func (h *restHandler) serveLegacyWatch(w http.ResponseWriter, r *http.Request, r
 // it, or after timeoutSeconds (default: a random time between MinWatchTimeout and twice
 // that, so reconnects spread out).
 func (h *restHandler) serveWatch(w http.ResponseWriter, r *http.Request, req *restRequest, opts metav1.ListOptions) {
-	out, err := negotiation.NegotiateStream(r.Header.Get("Accept"), h.codecs.SupportedMediaTypes(), allowConversion)
+	out, err := negotiation.NegotiateStream(r.Header.Get("Accept"), h.codecsFor(req).SupportedMediaTypes(), allowConversion)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return
@@ -74,9 +76,16 @@ func (h *restHandler) serveWatch(w http.ResponseWriter, r *http.Request, req *re
 		return
 	}
 	defer watcher.Stop()
+	m := metrics.From(r.Context())
+	defer m.WatchStarted(req.gvk.Group, req.gvk.Version, req.gvk.Kind)()
+	sent := m.WatchEvents(req.gvk.Group, req.gvk.Version, req.res.Resource)
 
 	enc := &eventEncoder{h: h, req: req, out: output{Output: out, table: table},
 		stream: out.Info.StreamSerializer.Serializer}
+	if websocket.IsWebSocketUpgrade(r) {
+		h.serveWebSocketWatch(ctx, w, r, watcher, enc, out.Info.EncodesAsText, sent)
+		return
+	}
 	frames := out.Info.StreamSerializer.Framer.NewFrameWriter(w)
 	mediaType := out.Info.MediaType
 	if mediaType != runtime.ContentTypeJSON {
@@ -109,6 +118,71 @@ func (h *restHandler) serveWatch(w http.ResponseWriter, r *http.Request, req *re
 			if err := rc.Flush(); err != nil {
 				return
 			}
+			sent()
+		}
+	}
+}
+
+// wsWriteTimeout bounds the write of one event to a WebSocket client; a client that
+// reads nothing for this long is dropped instead of holding the watch forever.
+const wsWriteTimeout = time.Minute
+
+// serveWebSocketWatch streams the watch over a WebSocket, as upstream: one message per
+// event, holding what a chunked watch sends as one frame (a JSON object, or the
+// protobuf event), in text messages for text encodings and binary ones otherwise. The
+// client's first subprotocol is echoed (kubectl and client-go ask for
+// base64.binary.k8s.io or binary.k8s.io, or none); it does not change the framing, as
+// upstream. Messages from the client are read and ignored; the watch ends when the
+// client closes, the store ends it, or it times out, with a normal close.
+func (h *restHandler) serveWebSocketWatch(ctx context.Context, w http.ResponseWriter, r *http.Request, watcher watch.Interface, enc *eventEncoder, text bool, sent func()) {
+	up := websocket.Upgrader{
+		// Any origin: the request is authenticated like every other, by certificate
+		// or bearer token, never by a cookie.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	if protos := websocket.Subprotocols(r); len(protos) > 0 {
+		up.Subprotocols = protos[:1]
+	}
+	conn, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader answered the client
+	}
+	defer conn.Close()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		for {
+			if _, _, err := conn.NextReader(); err != nil {
+				return
+			}
+		}
+	}()
+	msgType := websocket.BinaryMessage
+	if text {
+		msgType = websocket.TextMessage
+	}
+	for {
+		select {
+		case <-closed:
+			return
+		case <-ctx.Done():
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			return
+		case ev, ok := <-watcher.ResultChan():
+			if !ok {
+				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+				return
+			}
+			frame, err := enc.encode(ev)
+			if err != nil {
+				h.logger.Error("encoding a watch event failed", "path", r.URL.Path, "err", err)
+				return
+			}
+			_ = conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+			if err := conn.WriteMessage(msgType, frame); err != nil {
+				return
+			}
+			sent()
 		}
 	}
 }

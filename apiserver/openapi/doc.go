@@ -21,8 +21,10 @@
 // comes from zz_generated.markers.go, which TestGeneratedMarkers regenerates from the
 // sources of the module versions in go.mod and checks.
 //
-// Invariants: the documents are derived from the resources given to New, which never
-// change for a server's life; each is built and encoded the first time it is asked for
+// Invariants: a Handler's documents are derived from the resources given to New, which
+// never change; Dynamic adds the documents of custom resources, which change while the
+// server runs, by swapping in a new Handler that shares the fixed v3 documents and
+// merges the custom ones into v2. Each is built and encoded the first time it is asked for
 // (New itself only plans the routes, so start-up stays fast), then served from the same
 // bytes. ETags are upstream's (the uppercase hex SHA-512 of the JSON form), shared by
 // both forms of a document; a request with If-None-Match naming the current ETag gets

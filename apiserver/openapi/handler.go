@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,14 +136,22 @@ func New(cfg Config) (*Handler, error) {
 // that the first clients do not wait (about half a second for the whole Kubernetes
 // API). A server may call it in the background once it serves; it returns the first
 // error, which would be a bug.
-func (h *Handler) Prepare() error {
+func (h *Handler) Prepare(ctx context.Context) error {
 	if _, _, err := h.v3Index(); err != nil {
 		return err
 	}
+	// Each document is one step; between steps a server that is stopping gives up, so
+	// shutdown does not wait for documents nobody will ask for.
 	for _, d := range h.v3 {
+		if ctx.Err() != nil {
+			return nil
+		}
 		if _, err := d.encodedProtobuf(); err != nil {
 			return err
 		}
+	}
+	if ctx.Err() != nil {
+		return nil
 	}
 	_, err := h.v2.encodedProtobuf()
 	return err

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -320,7 +321,7 @@ func TestPrepare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Prepare(); err != nil {
+	if err := h.Prepare(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -55,7 +56,7 @@ func TestStartupCost(t *testing.T) {
 	}
 	t.Logf("New with Kite's %d resources: %v", len(kiteResources()), time.Since(start))
 	start = time.Now()
-	if err := kite.Prepare(); err != nil {
+	if err := kite.Prepare(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("every document of Kite's resources, encoded: %v", time.Since(start))

@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -16,8 +15,9 @@ import (
 
 // Config configures a Patcher for one resource.
 type Config struct {
-	// Codecs are the codecs of the scheme holding the resource's types. Required.
-	Codecs serializer.CodecFactory
+	// Codecs encode and decode the resource: the codecs of the scheme holding its
+	// types, or a custom resource's own serializer. Required.
+	Codecs runtime.NegotiatedSerializer
 	// GroupVersion is the resource's group version. Required.
 	GroupVersion schema.GroupVersion
 	// New returns an empty object of the resource's type; it is also the schema of

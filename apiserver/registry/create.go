@@ -66,14 +66,21 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 				return nil, err
 			}
 		}
+		done, err := s.beforeWrite(ctx, obj, nil, isDryRun(opts.DryRun))
+		if err != nil {
+			return nil, err
+		}
 		if isDryRun(opts.DryRun) {
+			done(false)
 			return obj, nil
 		}
 		data, err := s.encode(obj)
 		if err != nil {
+			done(false)
 			return nil, err
 		}
 		kv, err := s.cfg.Storage.Create(ctx, s.key(namespace, acc.GetName()), data, storage.WriteOptions{TTL: s.res.StorageTTL})
+		done(err == nil)
 		if errors.Is(err, storage.ErrExists) && generated && attempt < generateNameAttempts {
 			continue
 		}

@@ -56,7 +56,13 @@ func (s *Store) deleteVersion(ctx context.Context, key string, obj runtime.Objec
 		if dryRun {
 			return obj, true, nil
 		}
-		if _, _, err := s.cfg.Storage.Delete(ctx, key, kv.ModRevision); err != nil {
+		done, err := s.beforeWrite(ctx, nil, kv, false)
+		if err != nil {
+			return nil, false, err
+		}
+		_, _, err = s.cfg.Storage.Delete(ctx, key, kv.ModRevision)
+		done(err == nil)
+		if err != nil {
 			return nil, false, err
 		}
 		return obj, true, nil

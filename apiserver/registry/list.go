@@ -30,6 +30,15 @@ func (s *Store) List(ctx context.Context, namespace string, opts metav1.ListOpti
 		return nil, err
 	}
 	prefix := s.prefix(namespace)
+	if list, ok, err := s.listFromCache(ctx, prefix, sel, opts); ok {
+		return list, err
+	}
+	return s.listFromStore(ctx, prefix, sel, opts)
+}
+
+// listFromStore reads a list from the store: the requests the cache does not answer
+// (an exact resourceVersion, a continue token whose snapshot it no longer keeps).
+func (s *Store) listFromStore(ctx context.Context, prefix string, sel selection, opts metav1.ListOptions) (runtime.Object, error) {
 	rev, start, err := s.listStart(ctx, prefix, opts)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,9 @@ import (
 
 func (s *Store) prefix(namespace string) string {
 	p := "/registry/" + s.res.Resource + "/"
+	if s.cfg.KeyRoot != "" {
+		p = s.cfg.KeyRoot
+	}
 	if s.res.Namespaced && namespace != "" {
 		p += namespace + "/"
 	}
@@ -32,16 +35,21 @@ func (s *Store) key(namespace, name string) string {
 	return s.prefix("") + name
 }
 
-// encode returns the stored form of obj.
+// encode returns the stored form of obj: converted to the storage version when the
+// resource is stored in another (Resource.Storage), then encoded.
 func (s *Store) encode(obj runtime.Object) ([]byte, error) {
-	acc, err := meta.Accessor(obj)
+	stored, err := s.res.toStorage(obj)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := meta.Accessor(stored)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
 	rv := acc.GetResourceVersion()
 	acc.SetResourceVersion("")
 	defer acc.SetResourceVersion(rv)
-	data, err := runtime.Encode(s.codec, obj)
+	data, err := runtime.Encode(s.codec, stored)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
@@ -51,11 +59,16 @@ func (s *Store) encode(obj runtime.Object) ([]byte, error) {
 	return data, nil
 }
 
-// decode turns a stored value into an object carrying rev as its resourceVersion.
+// decode turns a stored value into an object of the served type carrying rev as its
+// resourceVersion.
 func (s *Store) decode(value []byte, rev int64) (runtime.Object, error) {
-	obj := s.res.New()
-	if _, _, err := s.codec.Decode(value, nil, obj); err != nil {
+	stored := s.res.newStored()
+	if _, _, err := s.codec.Decode(value, nil, stored); err != nil {
 		return nil, apierrors.NewInternalError(err)
+	}
+	obj, err := s.res.fromStorage(stored)
+	if err != nil {
+		return nil, err
 	}
 	// Objects carry no type until they are encoded for a client, as upstream's: list
 	// items go out without apiVersion and kind.

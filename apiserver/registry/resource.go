@@ -26,6 +26,10 @@ type Resource struct {
 	// StorageTTL, when set, makes stored objects expire (upstream keeps events for an
 	// hour).
 	StorageTTL time.Duration
+	// Storage, when set, is the form objects are stored in because it is not the served
+	// one (see StorageForm): the resource is served in several versions that all keep
+	// the same objects. Nil: stored as served.
+	Storage *StorageForm
 	// ValidateName checks a name (or, with prefix, a generateName prefix) and returns
 	// messages as apimachinery's name validators do. Default: a DNS-1123 subdomain.
 	ValidateName func(name string, prefix bool) []string

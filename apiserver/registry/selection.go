@@ -21,7 +21,9 @@ func (s *Store) parseSelection(opts metav1.ListOptions) (selection, error) {
 	var err error
 	if opts.LabelSelector != "" {
 		if sel.labels, err = labels.Parse(opts.LabelSelector); err != nil {
-			return sel, apierrors.NewBadRequest(fmt.Sprintf("unable to parse requirement: %v", err))
+			// The parser's own words, as upstream answers: they already begin with
+			// "unable to parse requirement" where that is what failed.
+			return sel, apierrors.NewBadRequest(err.Error())
 		}
 	}
 	if opts.FieldSelector != "" {

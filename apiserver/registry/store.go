@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -34,6 +36,16 @@ type StoreConfig struct {
 	// with a Status error (403 Forbidden, as upstream's admission plugins). It runs after
 	// the resource's own defaults and before validation.
 	Admit func(ctx context.Context, obj runtime.Object) error
+	// WriteHook, when set, goes with every write of an object (see WriteHook): Services
+	// claim their cluster IPs and node ports through it.
+	WriteHook WriteHook
+	// Codec, when set, is the storage encoding instead of protobuf through Scheme:
+	// custom resources, which have no Go types, are stored as JSON.
+	Codec runtime.Codec
+	// KeyRoot, when set, is where the objects live instead of /registry/<resource>/:
+	// custom resources live under /registry/<group>/<resource>/, as upstream's. It ends
+	// with a slash.
+	KeyRoot string
 }
 
 // Store keeps the objects of one resource in storage with upstream's semantics. Every
@@ -43,6 +55,11 @@ type Store struct {
 	res   *Resource
 	codec runtime.Codec // the storage encoding: protobuf
 	clock clock.PassiveClock
+	// watchCache serves lists and watches from memory (cache.go); made at first use.
+	watchCache     *cache
+	watchCacheOnce sync.Once
+	// bookmarkEvery is how often a watch gets a bookmark (0: bookmarkInterval).
+	bookmarkEvery time.Duration
 }
 
 // NewStore validates cfg and returns a Store.
@@ -60,12 +77,19 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
-	gv := r.GroupVersionKind().GroupVersion()
-	pb := protobuf.NewSerializer(cfg.Scheme, cfg.Scheme)
+	if err := r.validStorageForm(); err != nil {
+		return nil, err
+	}
+	gv := r.storageGroupVersion()
+	codec := cfg.Codec
+	if codec == nil {
+		pb := protobuf.NewSerializer(cfg.Scheme, cfg.Scheme)
+		codec = runtime.NewCodec(serializer.NewCodecFactory(cfg.Scheme).EncoderForVersion(pb, gv), pb)
+	}
 	return &Store{
 		cfg:   cfg,
 		res:   r,
-		codec: runtime.NewCodec(serializer.NewCodecFactory(cfg.Scheme).EncoderForVersion(pb, gv), pb),
+		codec: codec,
 		clock: cfg.Clock,
 	}, nil
 }

@@ -148,21 +148,33 @@ func (s *Store) write(ctx context.Context, key string, obj runtime.Object, kv *s
 		if dryRun {
 			return obj, nil
 		}
+		done, err := s.beforeWrite(ctx, nil, kv, false)
+		if err != nil {
+			return nil, err
+		}
 		_, rev, err := s.cfg.Storage.Delete(ctx, key, kv.ModRevision)
+		done(err == nil)
 		if err != nil {
 			return nil, err
 		}
 		return obj, setRV(obj, rev)
 	}
+	done, err := s.beforeWrite(ctx, obj, kv, dryRun)
+	if err != nil {
+		return nil, err
+	}
 	data, err := s.encode(obj)
 	if err != nil {
+		done(false)
 		return nil, err
 	}
 	if bytes.Equal(data, kv.Value) || dryRun {
 		// A no-op update writes nothing and keeps the resourceVersion, as upstream.
+		done(false)
 		return obj, setRV(obj, kv.ModRevision)
 	}
 	nkv, err := s.cfg.Storage.Update(ctx, key, data, kv.ModRevision, storage.WriteOptions{TTL: s.res.StorageTTL})
+	done(err == nil)
 	if err != nil {
 		return nil, err
 	}

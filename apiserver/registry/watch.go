@@ -18,6 +18,13 @@ import (
 // resume from a recent revision even when nothing it watches changes.
 const bookmarkInterval = 30 * time.Second
 
+func (s *Store) bookmarkPeriod() time.Duration {
+	if s.bookmarkEvery > 0 {
+		return s.bookmarkEvery
+	}
+	return bookmarkInterval
+}
+
 // initialEventsEndAnnotation marks the bookmark that ends a watch's initial events.
 const initialEventsEndAnnotation = "k8s.io/initial-events-end"
 
@@ -64,6 +71,18 @@ func (w *watcher) Stop()                          { w.cancel() }
 func (w *watcher) run(ctx context.Context, from int64, initial bool) {
 	defer close(w.out)
 	defer w.cancel()
+	if next, done := w.fromCache(ctx, from, initial); done {
+		return
+	} else if next >= 0 {
+		from, initial = next, false
+	}
+	w.fromStore(ctx, from, initial)
+}
+
+// fromStore serves the watch from the store's own watch: what the cache cannot answer
+// (a revision older than its window, a slow watcher that fell out of it, the state at
+// an exact old revision).
+func (w *watcher) fromStore(ctx context.Context, from int64, initial bool) {
 	s := w.store
 	if initial {
 		// The state at from (0: now), then the changes after it.
@@ -97,7 +116,7 @@ func (w *watcher) run(ctx context.Context, from int64, initial bool) {
 	defer sw.Stop()
 	var tick <-chan time.Time
 	if w.opts.AllowWatchBookmarks {
-		t := time.NewTicker(bookmarkInterval)
+		t := time.NewTicker(s.bookmarkPeriod())
 		defer t.Stop()
 		tick = t.C
 	}

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // Exit codes.
@@ -90,4 +94,42 @@ func fail(stderr io.Writer, code int, err error) int {
 // oneLine keeps an error message on one line, whatever a library put in it.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// memoryOptions tune the Go runtime's memory use, as k3s-style servers do: a server on a
+// small machine wants its heap returned to the system rather than kept for the next
+// burst. GOMEMLIMIT and GOGC in the environment still work; a flag given wins.
+type memoryOptions struct {
+	// limit is the soft memory limit of the Go runtime (debug.SetMemoryLimit): near
+	// it, the collector runs more often and returns freed memory to the system at once.
+	// It is soft: a server whose live objects need more goes over it rather than fail.
+	limit string
+	// gcPercent is GOGC: how much the heap may grow past the live objects before a
+	// collection; negative leaves the runtime's setting.
+	gcPercent int
+}
+
+func (m *memoryOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&m.limit, "memory-limit", "",
+		"Soft limit on the memory of the Go runtime (heap, stacks, runtime structures), as a quantity: 200Mi, 1Gi. Empty: GOMEMLIMIT, else none.")
+	fs.IntVar(&m.gcPercent, "gc-percent", -1,
+		"Heap growth between garbage collections, in percent of the live heap (GOGC). Negative: GOGC, else 100.")
+}
+
+// apply sets the runtime's limits from the flags.
+func (m *memoryOptions) apply() error {
+	if m.limit != "" {
+		q, err := resource.ParseQuantity(m.limit)
+		if err != nil {
+			return fmt.Errorf("--memory-limit %q: %w", m.limit, err)
+		}
+		if q.Sign() <= 0 {
+			return fmt.Errorf("--memory-limit %q must be positive", m.limit)
+		}
+		debug.SetMemoryLimit(q.Value())
+	}
+	if m.gcPercent >= 0 {
+		debug.SetGCPercent(m.gcPercent)
+	}
+	return nil
 }

@@ -31,6 +31,12 @@ type serverOptions struct {
 	securePort       int
 	tlsSANs          []string
 	historyRetention time.Duration
+	// disableControllers leaves the controller manager off: a bare API server.
+	disableControllers bool
+	// disableScheduler leaves the scheduler off: pods wait unscheduled.
+	disableScheduler bool
+	agent            agentOptions
+	memory           memoryOptions
 }
 
 func serverFlags(o *serverOptions) *pflag.FlagSet {
@@ -46,6 +52,21 @@ func serverFlags(o *serverOptions) *pflag.FlagSet {
 		"Extra DNS name or IP address for the serving certificate (repeatable, or comma-separated).")
 	fs.DurationVar(&o.historyRetention, "history-retention", 5*time.Minute,
 		"How long the store keeps past revisions for watches and consistent reads before compacting them.")
+	fs.BoolVar(&o.disableControllers, "disable-controllers", false,
+		"Run no controllers (namespace, service account, root CA, ReplicaSet, garbage collector): a bare API server.")
+	fs.BoolVar(&o.disableScheduler, "disable-scheduler", false,
+		"Run no scheduler: pods stay pending unless they name their node.")
+	fs.BoolVar(&o.agent.disableAgent, "disable-agent", false,
+		"Run no node agent: this machine is not a node, and containerd is not started.")
+	fs.StringVar(&o.agent.runtimeEndpoint, "container-runtime-endpoint", "",
+		"CRI socket of an existing container runtime for the node agent (default: start containerd under DATA-DIR/containerd).")
+	fs.StringSliceVar(&o.agent.imageDirs, "images", nil,
+		"Directory of image tarballs the node agent imports at start, besides DATA-DIR/images (repeatable).")
+	fs.StringVar(&o.agent.nodeName, "node-name", "",
+		"Name of this machine's Node (default: the hostname in lower case).")
+	fs.BoolVar(&o.agent.cleanup, "cleanup", false,
+		"Remove what the node agent of DATA-DIR left on the host (pods, containerd and its state, the kite0 bridge, KITE- iptables chains) and exit.")
+	o.memory.addFlags(fs)
 	return fs
 }
 
@@ -83,9 +104,15 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, sta
 	if o.historyRetention <= 0 {
 		return usageError(stderr, "kite server", fmt.Errorf("--history-retention must be positive, not %s", o.historyRetention))
 	}
+	if err := o.memory.apply(); err != nil {
+		return usageError(stderr, "kite server", err)
+	}
 
 	ctx, stopSignals := withSignals(ctx, stderr)
 	defer stopSignals()
+	if o.agent.cleanup {
+		return runCleanup(ctx, o.dataDir, stderr)
+	}
 	return serve(ctx, o, stderr, started)
 }
 
@@ -145,6 +172,10 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 		return fail(stderr, exitUsage, err)
 	}
 	say("%s in %s", describeCerts(bundle), took())
+	saKey, _, err := pki.EnsureServiceAccountKey(dir.PKI())
+	if err != nil {
+		return fail(stderr, exitUsage, err)
+	}
 
 	store, err := pebble.Open(ctx, pebble.Config{Dir: dir.DB(), HistoryRetention: o.historyRetention, Logger: logger})
 	if err != nil {
@@ -177,13 +208,14 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	}
 
 	srv, err := apiserver.New(apiserver.Config{
-		Store:            store,
-		Version:          kiteVersion(),
-		ServingCert:      bundle.Serving,
-		ClientCAs:        bundle.ClientCAs(),
-		AdvertiseAddress: advertiseAddress(o.bindAddress),
-		Logger:           logger,
-		LogCheck:         logw.Check,
+		Store:             store,
+		Version:           kiteVersion(),
+		ServingCert:       bundle.Serving,
+		ClientCAs:         bundle.ClientCAs(),
+		ServiceAccountKey: saKey,
+		AdvertiseAddress:  advertiseAddress(o.bindAddress),
+		Logger:            logger,
+		LogCheck:          logw.Check,
 	})
 	if err != nil {
 		ln.Close()
@@ -195,11 +227,39 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	}
 	say("system objects (namespaces, priority classes, the kubernetes Service, flow control) ready in %s", took())
 	say("serving on https://%s", net.JoinHostPort(o.bindAddress.String(), strconv.Itoa(port)))
+	serveCtx := ctx
+	if !o.disableControllers {
+		var who string
+		serveCtx, who, err = startControllers(ctx, serveCtx, pki.Config{Dir: dir.PKI()}, server, bundle.CAPEM, logger)
+		if err != nil {
+			ln.Close()
+			return fail(stderr, exitFailure, err)
+		}
+		say("controller manager started %s in %s", who, took())
+	}
+	if !o.disableScheduler {
+		var who string
+		serveCtx, who, err = startScheduler(ctx, serveCtx, pki.Config{Dir: dir.PKI()}, server, bundle.CAPEM, logger)
+		if err != nil {
+			ln.Close()
+			return fail(stderr, exitFailure, err)
+		}
+		say("scheduler started %s in %s", who, took())
+	}
+	if !o.agent.disableAgent {
+		agentDone, err := startAgent(ctx, o.agent, dir, server, bundle.CAPEM, advertiseAddress(o.bindAddress), logger, say)
+		if err != nil {
+			ln.Close()
+			return fail(stderr, exitFailure, err)
+		}
+		serveCtx = afterAgent(serveCtx, agentDone)
+		say("node agent starting (containerd, node registration, image import) in the background")
+	}
 	// The socket is listening, so connections made from now on are answered.
 	say("ready in %s. Use: kubectl --kubeconfig %s get namespaces",
 		formatDuration(time.Since(started)), dir.Kubeconfig())
 
-	serveErr := srv.Serve(ctx, ln)
+	serveErr := srv.Serve(serveCtx, ln)
 	if serveErr != nil {
 		logger.Error("serving failed", "err", serveErr)
 	}

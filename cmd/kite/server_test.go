@@ -25,7 +25,7 @@ func TestServerInProcess(t *testing.T) {
 	exited := make(chan int, 1)
 	go func() {
 		exited <- run(ctx, []string{"server", "--data-dir", dir, "--bind-address", "127.0.0.1",
-			"--secure-port", "0", "--tls-san", "kite.test"}, &stdout, &stderr, time.Now())
+			"--secure-port", "0", "--tls-san", "kite.test", "--disable-agent"}, &stdout, &stderr, time.Now())
 	}()
 
 	deadline := time.Now().Add(10 * time.Second)

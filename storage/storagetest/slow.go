@@ -12,7 +12,9 @@ import (
 func testSlowWatcher(t *testing.T, newStore Factory) {
 	s := newStore(t)
 	const n = 20000
-	const writeDeadline = 30 * time.Second
+	// A blocked writer never finishes; a loaded 2-core machine under the race detector
+	// needs over 30 s for the writes alone, so the deadline is generous.
+	const writeDeadline = 2 * time.Minute
 	key := func(i int) string { return fmt.Sprintf("/s/%05d", i) }
 
 	slow := mustWatch(t, s, "/s/", 0) // nobody reads it until the writes are done

@@ -8,7 +8,7 @@ import (
 )
 
 // Resource describes apps/v1 deployments as upstream's discovery publishes them:
-// namespaced, short name "deploy", in category "all", with the status subresource.
+// namespaced, short name "deploy", in category "all", with the status and scale subresources.
 func Resource() *registry.Resource {
 	return &registry.Resource{
 		Group:        "apps",
@@ -19,7 +19,7 @@ func Resource() *registry.Resource {
 		Namespaced:   true,
 		ShortNames:   []string{"deploy"},
 		Categories:   []string{"all"},
-		Subresources: []string{"status"},
+		Subresources: []string{"scale", "status"},
 		New:          func() runtime.Object { return &appsv1.Deployment{} },
 		NewList:      func() runtime.Object { return &appsv1.DeploymentList{} },
 		Strategy:     Strategy{},

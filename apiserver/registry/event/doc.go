@@ -8,8 +8,13 @@
 // limits). Names need only be usable as a path segment. Stored events expire after an
 // hour, as with kube-apiserver's default --event-ttl.
 //
-// The events.k8s.io/v1 view of the same objects, with its stricter rules, is another
-// resource.
+// The events.k8s.io/v1 view of the same stored objects is EventsResource: its objects
+// are converted to and from core/v1 events at the Store's boundary (ToCore, ToEvents:
+// regarding is involvedObject, note is message, the deprecated fields are the old
+// form's), so both versions share resourceVersions and watches. EventsStrategy adds
+// upstream's stricter events.k8s.io rules: the newer form only, and no changes but
+// the series once written.
 //
-// Called by apiserver/registry's Store (through Resource().Strategy) and by discovery.
+// Called by apiserver/registry's Store (through Resource().Strategy and
+// EventsResource().Strategy) and by discovery.
 package event

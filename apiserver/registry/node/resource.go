@@ -16,7 +16,7 @@ func Resource() *registry.Resource {
 		Kind:         "Node",
 		SingularName: "node",
 		ShortNames:   []string{"no"},
-		Subresources: []string{"status"},
+		Subresources: []string{"proxy", "status"},
 		New:          func() runtime.Object { return &corev1.Node{} },
 		NewList:      func() runtime.Object { return &corev1.NodeList{} },
 		Strategy:     Strategy{},

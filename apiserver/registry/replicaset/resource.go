@@ -8,7 +8,7 @@ import (
 )
 
 // Resource describes apps/v1 replicasets as upstream's discovery publishes them:
-// namespaced, short name "rs", in category "all", with the status subresource.
+// namespaced, short name "rs", in category "all", with the status and scale subresources.
 func Resource() *registry.Resource {
 	return &registry.Resource{
 		Group:        "apps",
@@ -19,7 +19,7 @@ func Resource() *registry.Resource {
 		Namespaced:   true,
 		ShortNames:   []string{"rs"},
 		Categories:   []string{"all"},
-		Subresources: []string{"status"},
+		Subresources: []string{"scale", "status"},
 		New:          func() runtime.Object { return &appsv1.ReplicaSet{} },
 		NewList:      func() runtime.Object { return &appsv1.ReplicaSetList{} },
 		Strategy:     Strategy{},

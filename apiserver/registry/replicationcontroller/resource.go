@@ -8,7 +8,7 @@ import (
 )
 
 // Resource describes core/v1 replicationcontrollers as upstream's discovery publishes
-// them. The scale subresource is not served yet.
+// them, with the status and scale subresources.
 func Resource() *registry.Resource {
 	return &registry.Resource{
 		Version:      "v1",
@@ -18,7 +18,7 @@ func Resource() *registry.Resource {
 		Namespaced:   true,
 		ShortNames:   []string{"rc"},
 		Categories:   []string{"all"},
-		Subresources: []string{"status"},
+		Subresources: []string{"scale", "status"},
 		New:          func() runtime.Object { return &corev1.ReplicationController{} },
 		NewList:      func() runtime.Object { return &corev1.ReplicationControllerList{} },
 		Strategy:     Strategy{},

@@ -8,7 +8,9 @@
 //     ExternalName.
 //
 // Allocation of cluster IPs and node ports is not done here: spec.clusterIP stays what
-// the client sent (empty stays empty) until an allocator hook in the registry fills it.
+// the client sent (empty stays empty) until the Store's WriteHook (apiserver/allocator)
+// fills it after validation. The IP family fields are set here, before validation, as
+// upstream's allocator sets them on a single-stack IPv4 cluster.
 //
 // Called by apiserver/registry's Store (through Resource().Strategy) and by discovery.
 package service

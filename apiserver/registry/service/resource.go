@@ -21,7 +21,7 @@ func Resource() *registry.Resource {
 		Namespaced:   true,
 		ShortNames:   []string{"svc"},
 		Categories:   []string{"all"},
-		Subresources: []string{"status"},
+		Subresources: []string{"proxy", "status"},
 		ValidateName: apivalidation.NameIsDNSLabel,
 		New:          func() runtime.Object { return &corev1.Service{} },
 		NewList:      func() runtime.Object { return &corev1.ServiceList{} },

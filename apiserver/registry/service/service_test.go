@@ -11,7 +11,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 
 	"kite/apiserver/registry"
 	"kite/storage/memory"
@@ -25,6 +27,7 @@ func svc(name string, ports ...corev1.ServicePort) *corev1.Service {
 func TestDefaults(t *testing.T) {
 	s := svc("web", corev1.ServicePort{Port: 80})
 	Strategy{}.Default(s)
+	Strategy{}.PrepareForCreate(context.Background(), s)
 	p := s.Spec.Ports[0]
 	if s.Spec.Type != corev1.ServiceTypeClusterIP || s.Spec.SessionAffinity != corev1.ServiceAffinityNone ||
 		p.Protocol != corev1.ProtocolTCP || p.TargetPort != intstr.FromInt32(80) ||
@@ -166,4 +169,84 @@ func TestThroughTheStore(t *testing.T) {
 	if s := out.(*corev1.Service); len(s.Status.LoadBalancer.Ingress) != 1 || s.Spec.Selector["app"] != "web" {
 		t.Errorf("after status update %+v", s)
 	}
+}
+
+func TestFamilies(t *testing.T) {
+	ctx := context.Background()
+	create := func(s *corev1.Service) *corev1.Service {
+		Strategy{}.Default(s)
+		Strategy{}.PrepareForCreate(ctx, s)
+		return s
+	}
+	// A headless Service without a selector asks for both families, as upstream on a
+	// single-stack cluster.
+	h := svc("h")
+	h.Spec.Selector, h.Spec.ClusterIP = nil, corev1.ClusterIPNone
+	create(h)
+	if *h.Spec.IPFamilyPolicy != corev1.IPFamilyPolicyRequireDualStack || !slices.Equal(h.Spec.IPFamilies, []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}) {
+		t.Errorf("headless selectorless: %v %v", *h.Spec.IPFamilyPolicy, h.Spec.IPFamilies)
+	}
+	// With a selector it is single-stack.
+	hs := svc("hs", corev1.ServicePort{Port: 80})
+	hs.Spec.ClusterIP = corev1.ClusterIPNone
+	create(hs)
+	if *hs.Spec.IPFamilyPolicy != corev1.IPFamilyPolicySingleStack || !slices.Equal(hs.Spec.IPFamilies, []corev1.IPFamily{corev1.IPv4Protocol}) {
+		t.Errorf("headless: %v %v", *hs.Spec.IPFamilyPolicy, hs.Spec.IPFamilies)
+	}
+	// A requested IPv6 address makes the family IPv6 (the allocator refuses it).
+	v6 := svc("v6", corev1.ServicePort{Port: 80})
+	v6.Spec.ClusterIP = "2001:db8::1"
+	create(v6)
+	if !slices.Equal(v6.Spec.IPFamilies, []corev1.IPFamily{corev1.IPv6Protocol}) {
+		t.Errorf("v6 families %v", v6.Spec.IPFamilies)
+	}
+	// An update without a policy keeps the old one.
+	old := create(svc("p", corev1.ServicePort{Port: 80}))
+	old.Spec.IPFamilyPolicy = ptr.To(corev1.IPFamilyPolicyPreferDualStack)
+	upd := old.DeepCopy()
+	upd.Spec.IPFamilyPolicy = nil
+	Strategy{}.Default(upd)
+	Strategy{}.PrepareForUpdate(ctx, upd, old)
+	if *upd.Spec.IPFamilyPolicy != corev1.IPFamilyPolicyPreferDualStack {
+		t.Errorf("update policy %v", *upd.Spec.IPFamilyPolicy)
+	}
+	// ExternalName has none.
+	en := svc("en")
+	en.Spec.Type, en.Spec.ExternalName = corev1.ServiceTypeExternalName, "example.com"
+	create(en)
+	if en.Spec.IPFamilyPolicy != nil || en.Spec.IPFamilies != nil {
+		t.Errorf("ExternalName families %v %v", en.Spec.IPFamilyPolicy, en.Spec.IPFamilies)
+	}
+}
+
+func TestHealthCheckNodePort(t *testing.T) {
+	ctx := context.Background()
+	lb := svc("lb", corev1.ServicePort{Port: 80})
+	lb.Spec.Type = corev1.ServiceTypeLoadBalancer
+	lb.Spec.HealthCheckNodePort = 30500
+	Strategy{}.Default(lb)
+	Strategy{}.PrepareForCreate(ctx, lb)
+	want := []string{"spec.healthCheckNodePort: Invalid value: 30500: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"}
+	if got := registrytestMessages(Strategy{}.Validate(ctx, lb)); !slices.Equal(got, want) {
+		t.Errorf("got %q", got)
+	}
+	lb.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
+	if errs := (Strategy{}).Validate(ctx, lb); len(errs) > 0 {
+		t.Errorf("Local: %v", errs)
+	}
+	// Leaving Local drops the unchanged port, as upstream.
+	upd := lb.DeepCopy()
+	upd.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyCluster
+	Strategy{}.PrepareForUpdate(ctx, upd, lb)
+	if upd.Spec.HealthCheckNodePort != 0 {
+		t.Errorf("kept %d", upd.Spec.HealthCheckNodePort)
+	}
+}
+
+func registrytestMessages(errs field.ErrorList) []string {
+	var out []string
+	for _, e := range errs {
+		out = append(out, e.Error())
+	}
+	return out
 }

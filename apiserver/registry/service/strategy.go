@@ -17,9 +17,12 @@ type Strategy struct {
 	Clock clock.PassiveClock
 }
 
-// PrepareForCreate clears status: load balancer ingress is reported by a controller.
+// PrepareForCreate clears status (load balancer ingress is reported by a controller)
+// and sets the IP family fields.
 func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	obj.(*corev1.Service).Status = corev1.ServiceStatus{}
+	svc := obj.(*corev1.Service)
+	svc.Status = corev1.ServiceStatus{}
+	initFamilies(svc, nil)
 }
 
 // PrepareForUpdate keeps status, and, as upstream, drops the cluster IPs and node
@@ -29,6 +32,7 @@ func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	svc, oldSvc := obj.(*corev1.Service), old.(*corev1.Service)
 	svc.Status = oldSvc.Status
 	dropTypeDependent(svc, oldSvc)
+	initFamilies(svc, oldSvc)
 }
 
 // PrepareForStatusUpdate keeps the spec.
@@ -69,6 +73,9 @@ func dropTypeDependent(svc, old *corev1.Service) {
 		ptrEqual(svc.Spec.AllocateLoadBalancerNodePorts, old.Spec.AllocateLoadBalancerNodePorts) {
 		svc.Spec.AllocateLoadBalancerNodePorts = nil
 	}
+	if needsHealthCheck(old) && !needsHealthCheck(svc) && svc.Spec.HealthCheckNodePort == old.Spec.HealthCheckNodePort {
+		svc.Spec.HealthCheckNodePort = 0
+	}
 	if !externallyAccessible(svc) && svc.Spec.ExternalTrafficPolicy == old.Spec.ExternalTrafficPolicy {
 		svc.Spec.ExternalTrafficPolicy = ""
 	}
@@ -80,6 +87,12 @@ func needsClusterIP(svc *corev1.Service) bool {
 
 func needsNodePort(svc *corev1.Service) bool {
 	return svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer
+}
+
+// needsHealthCheck reports whether svc gets a health check node port: a LoadBalancer
+// that keeps external traffic on the node it arrives at.
+func needsHealthCheck(svc *corev1.Service) bool {
+	return svc.Spec.Type == corev1.ServiceTypeLoadBalancer && svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
 }
 
 // externallyAccessible is upstream's test for services that take external traffic.

@@ -111,6 +111,16 @@ func validate(svc, old *corev1.Service) field.ErrorList {
 		errs = append(errs, field.Forbidden(spec.Child("LoadBalancerSourceRanges"), "may only be used when `type` is 'LoadBalancer'"))
 	}
 	errs = append(errs, validateTrafficPolicies(svc)...)
+	if hc := svc.Spec.HealthCheckNodePort; hc != 0 {
+		path := spec.Child("healthCheckNodePort")
+		if !needsHealthCheck(svc) {
+			errs = append(errs, field.Invalid(path, hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+		} else {
+			for _, msg := range validation.IsValidPortNum(int(hc)) {
+				errs = append(errs, field.Invalid(path, hc, msg))
+			}
+		}
+	}
 	return errs
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // Resource describes apps/v1 statefulsets as upstream's discovery publishes them:
-// namespaced, short name "sts", in category "all", with the status subresource, and
+// namespaced, short name "sts", in category "all", with the status and scale subresources, and
 // names that are DNS-1123 labels.
 func Resource() *registry.Resource {
 	return &registry.Resource{
@@ -21,7 +21,7 @@ func Resource() *registry.Resource {
 		Namespaced:   true,
 		ShortNames:   []string{"sts"},
 		Categories:   []string{"all"},
-		Subresources: []string{"status"},
+		Subresources: []string{"scale", "status"},
 		ValidateName: apivalidation.NameIsDNSLabel,
 		New:          func() runtime.Object { return &appsv1.StatefulSet{} },
 		NewList:      func() runtime.Object { return &appsv1.StatefulSetList{} },
