@@ -186,7 +186,8 @@ func clientFor(t *testing.T, kubeconfig string) kubernetes.Interface {
 }
 
 func TestClientGoListWatch(t *testing.T) {
-	_, kc := apiServer(t)
+	// Without controllers, default holds only what the test makes (no kube-root-ca.crt).
+	_, kc := apiServer(t, "--disable-controllers")
 	c := clientFor(t, kc).CoreV1().ConfigMaps("default")
 	ctx := context.Background()
 	for i := range 5 {
