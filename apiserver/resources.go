@@ -11,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -155,7 +156,7 @@ func builtinResources() []*registry.Resource {
 // resourceStores builds one Store per resource, with the checks that need other
 // resources: the namespaces Store guards the others' creates, as upstream's
 // NamespaceLifecycle admission does, and pods go through ServiceAccount (token mount),
-// RuntimeClass and LimitRanger admission.
+// RuntimeClass, LimitRanger and Priority admission.
 func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.Store, error) {
 	var stores []*registry.Store
 	// get reads an object of another resource; the stores all exist by the time a
@@ -203,10 +204,28 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		}
 		return l.(*corev1.LimitRangeList).Items, nil
 	})
+	priorityClasses := schema.GroupResource{Group: "scheduling.k8s.io", Resource: "priorityclasses"}
+	priority := admission.Priority(func(ctx context.Context, name string) (*schedulingv1.PriorityClass, error) {
+		obj, err := get(ctx, priorityClasses, "", name)
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*schedulingv1.PriorityClass), nil
+	}, func(ctx context.Context) ([]schedulingv1.PriorityClass, error) {
+		s := storeOf(stores, priorityClasses)
+		if s == nil {
+			return nil, nil
+		}
+		l, err := s.List(ctx, "", metav1.ListOptions{ResourceVersion: "0"})
+		if err != nil {
+			return nil, err
+		}
+		return l.(*schedulingv1.PriorityClassList).Items, nil
+	})
 	for _, r := range builtinResources() {
 		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck}
 		if r.Group == "" && r.Resource == "pods" {
-			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger)
+			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger, priority)
 		}
 		if r.GroupResource() == servicesResource {
 			alloc, err := serviceAllocator(st, stores, nil)

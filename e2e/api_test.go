@@ -372,4 +372,18 @@ func TestPodAdmissionAndValidation(t *testing.T) {
 	if out := kubectl(t, k, kc, "run", "z", "--image=nginx"); out != "pod/z created\n" {
 		t.Errorf("run: %q", out)
 	}
+
+	// Priority admission resolves priorityClassName into spec.priority.
+	kubectl(t, k, kc, "create", "priorityclass", "kite-high", "--value=1000")
+	kubectl(t, k, kc, "run", "p", "--image=nginx", `--overrides={"spec":{"priorityClassName":"kite-high"}}`)
+	if got := kubectl(t, k, kc, "get", "pod", "p", "-o", "jsonpath={.spec.priority} {.spec.preemptionPolicy}"); got != "1000 PreemptLowerPriority" {
+		t.Errorf("priority of a pod of class kite-high: %q", got)
+	}
+	if got := kubectl(t, k, kc, "get", "pod", "z", "-o", "jsonpath={.spec.priority}"); got != "0" {
+		t.Errorf("priority of a pod without a class: %q", got)
+	}
+	msg = kubectlErr(t, k, kc, "run", "q", "--image=nginx", `--overrides={"spec":{"priorityClassName":"nope"}}`)
+	if !strings.Contains(msg, `pods "q" is forbidden: no PriorityClass with name nope was found`) {
+		t.Errorf("missing PriorityClass: %q", msg)
+	}
 }

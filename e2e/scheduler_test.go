@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -318,7 +319,16 @@ func TestSchedulerPreempts(t *testing.T) {
 		t.Fatal(err)
 	}
 	startScheduler(t, c)
-	withPriority := func(v int32) podSpec { return func(p *corev1.Pod) { p.Spec.Priority = &v } }
+	// Priority admission turns a pod's class into its priority.
+	for name, v := range map[string]int32{"kite-low": 1, "kite-high": 1000} {
+		pc := &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Value: v}
+		if _, err := c.SchedulingV1().PriorityClasses().Create(ctx, pc, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withPriority := func(v int32) podSpec {
+		return func(p *corev1.Pod) { p.Spec.PriorityClassName = map[int32]string{1: "kite-low", 1000: "kite-high"}[v] }
+	}
 	get := func(name string) (*corev1.Pod, error) { return c.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{}) }
 
 	low := schedPod("kite-low", withCPU("800m"), withPriority(1))
