@@ -445,9 +445,6 @@ func matrixLabelAnnotate(t *testing.T, u *matrixUser) {
 func matrixScale(t *testing.T, u *matrixUser) {
 	n := []string{"-n", u.ns}
 	code, stdout, stderr := u.exec(t, nil, append(n, "scale", "deployment", "web", "--replicas=5")...)
-	if code != 0 && strings.Contains(stderr, "the server could not find the requested resource") {
-		t.Skip("deployments/scale is not served yet (the scale subresource of apps/v1 deployments)")
-	}
 	if code != 0 || stdout != "deployment.apps/web scaled\n" || stderr != "" {
 		t.Fatalf("scale: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}

@@ -15,7 +15,8 @@ import (
 
 // The node agent through the real binary: containerd, the pod network and a pod that
 // runs, seen through stock kubectl. These tests need root, containerd, runc, the CNI
-// plugins and iptables (make deps installs them); elsewhere they skip, except on CI.
+// plugins and iptables (make deps installs them, and their absence fails the tests); as
+// another user, or beside another node agent, they skip, except on CI.
 
 // requireNodeHost skips the test on a machine that cannot run the node agent, and
 // fails it on CI, where the agent must be tested.
@@ -36,6 +37,10 @@ func requireNodeHost(t *testing.T) {
 		}
 	}
 	msg := "the node agent needs " + strings.Join(missing, ", ") + " (run as root after make deps)"
+	if len(missing) > 0 && os.Geteuid() == 0 {
+		// What is missing is what make deps installs: a failure, not a reason to skip.
+		t.Fatal(msg)
+	}
 	if len(missing) == 0 {
 		// One agent per host: the pod network is the host's. Another one running (a
 		// developer's make run, say) would share the bridge and the address range.

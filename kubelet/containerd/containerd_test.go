@@ -65,7 +65,7 @@ func realConfig(t *testing.T) Config {
 	}
 	for _, bin := range []string{"containerd", "ctr"} {
 		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s is not installed (make deps installs it)", bin)
+			t.Fatalf("%s is not installed (make deps installs it)", bin)
 		}
 	}
 	dir, err := os.MkdirTemp("", "kite-ctrd-")
