@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -15,14 +14,12 @@ import (
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"kite/controllers/worker"
 )
 
 // burstReplicas caps the pods one sync creates or deletes, as upstream.
@@ -51,13 +48,10 @@ type Controller struct {
 	client   kubernetes.Interface
 	logger   *slog.Logger
 	clock    clock.Clock
-	workers  int
 	rsLister appslisters.ReplicaSetLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
+	queue    *worker.Queue
 	expect   *expectations
-	events   record.EventBroadcaster
-	recorder record.EventRecorder
+	recorder *worker.Recorder
 	removers []func()
 	podLst   corelisters.PodLister
 }
@@ -76,22 +70,18 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
-	events := record.NewBroadcaster()
 	c := &Controller{
 		client:   cfg.Client,
 		logger:   cfg.Logger.With("controller", "replicaset"),
 		clock:    cfg.Clock,
-		workers:  cfg.Workers,
 		rsLister: cfg.ReplicaSets.Lister(),
 		podLst:   cfg.Pods.Lister(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "replicaset"}),
 		expect:   newExpectations(cfg.Clock),
-		events:   events,
-		recorder: events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "replicaset-controller"}),
+		recorder: worker.NewRecorder(cfg.Client, "replicaset-controller"),
 	}
 	rsInf, podInf := cfg.ReplicaSets.Informer(), cfg.Pods.Informer()
-	c.synced = []cache.InformerSynced{rsInf.HasSynced, podInf.HasSynced}
+	c.queue = worker.New(worker.Config{Name: "replicaset", Sync: c.sync, Workers: cfg.Workers,
+		Synced: []cache.InformerSynced{rsInf.HasSynced, podInf.HasSynced}, Logger: c.logger})
 	rsReg, err := rsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueRS,
 		UpdateFunc: c.updateRS,
@@ -118,43 +108,13 @@ func New(cfg Config) (*Controller, error) {
 
 // Run syncs ReplicaSets until ctx ends, then waits for its workers.
 func (c *Controller) Run(ctx context.Context) {
-	defer c.queue.ShutDown()
 	defer func() {
 		for _, r := range c.removers {
 			r()
 		}
 	}()
-	c.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-	defer c.events.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	c.logger.Info("started", "workers", c.workers)
-	var wg sync.WaitGroup
-	for range c.workers {
-		wg.Go(func() {
-			for c.next(ctx) {
-			}
-		})
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil && ctx.Err() == nil {
-		c.logger.Warn("syncing ReplicaSet failed; will retry", "replicaset", key, "err", err)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
+	defer c.recorder.Start()()
+	c.queue.Run(ctx)
 }
 
 func keyOf(namespace, name string) string { return namespace + "/" + name }

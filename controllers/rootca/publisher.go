@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,7 +14,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
+
+	"kite/controllers/worker"
 )
 
 const (
@@ -49,11 +49,9 @@ type Publisher struct {
 	client   kubernetes.Interface
 	data     map[string]string
 	logger   *slog.Logger
-	workers  int
 	nsLister corelisters.NamespaceLister
 	cmLister corelisters.ConfigMapLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
+	queue    *worker.Queue
 	removers []func()
 }
 
@@ -75,14 +73,12 @@ func New(cfg Config) (*Publisher, error) {
 		client:   cfg.Client,
 		data:     map[string]string{DataKey: string(cfg.RootCA)},
 		logger:   cfg.Logger.With("controller", "root-ca-cert-publisher"),
-		workers:  cfg.Workers,
 		nsLister: cfg.Namespaces.Lister(),
 		cmLister: cfg.ConfigMaps.Lister(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "root_ca_cert_publisher"}),
 	}
 	nsInf, cmInf := cfg.Namespaces.Informer(), cfg.ConfigMaps.Informer()
-	p.synced = []cache.InformerSynced{nsInf.HasSynced, cmInf.HasSynced}
+	p.queue = worker.New(worker.Config{Name: "root_ca_cert_publisher", Sync: p.sync, Workers: cfg.Workers,
+		Synced: []cache.InformerSynced{nsInf.HasSynced, cmInf.HasSynced}, Logger: p.logger})
 	nsReg, err := nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    p.enqueueNamespace,
 		UpdateFunc: func(_, obj any) { p.enqueueNamespace(obj) },
@@ -122,41 +118,12 @@ func (p *Publisher) enqueueConfigMap(obj any) {
 
 // Run handles namespaces until ctx ends, then waits for its workers.
 func (p *Publisher) Run(ctx context.Context) {
-	defer p.queue.ShutDown()
 	defer func() {
 		for _, r := range p.removers {
 			r()
 		}
 	}()
-	if !cache.WaitForCacheSync(ctx.Done(), p.synced...) {
-		return
-	}
-	p.logger.Info("started", "workers", p.workers)
-	var wg sync.WaitGroup
-	for range p.workers {
-		wg.Go(func() {
-			for p.next(ctx) {
-			}
-		})
-	}
-	<-ctx.Done()
-	p.queue.ShutDown()
-	wg.Wait()
-}
-
-func (p *Publisher) next(ctx context.Context) bool {
-	name, quit := p.queue.Get()
-	if quit {
-		return false
-	}
-	defer p.queue.Done(name)
-	if err := p.sync(ctx, name); err != nil && ctx.Err() == nil {
-		p.logger.Warn("publishing the root CA failed; will retry", "namespace", name, "err", err)
-		p.queue.AddRateLimited(name)
-		return true
-	}
-	p.queue.Forget(name)
-	return true
+	p.queue.Run(ctx)
 }
 
 // sync makes kube-root-ca.crt in namespace name what it must be.

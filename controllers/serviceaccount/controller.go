@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,7 +13,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
+
+	"kite/controllers/worker"
 )
 
 // DefaultName is the ServiceAccount every namespace gets.
@@ -37,11 +37,9 @@ type Config struct {
 type Controller struct {
 	client   kubernetes.Interface
 	logger   *slog.Logger
-	workers  int
 	nsLister corelisters.NamespaceLister
 	saLister corelisters.ServiceAccountLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
+	queue    *worker.Queue
 	removers []func()
 }
 
@@ -59,14 +57,12 @@ func New(cfg Config) (*Controller, error) {
 	c := &Controller{
 		client:   cfg.Client,
 		logger:   cfg.Logger.With("controller", "serviceaccount"),
-		workers:  cfg.Workers,
 		nsLister: cfg.Namespaces.Lister(),
 		saLister: cfg.ServiceAccounts.Lister(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "serviceaccount"}),
 	}
 	nsInf, saInf := cfg.Namespaces.Informer(), cfg.ServiceAccounts.Informer()
-	c.synced = []cache.InformerSynced{nsInf.HasSynced, saInf.HasSynced}
+	c.queue = worker.New(worker.Config{Name: "serviceaccount", Sync: c.sync, Workers: cfg.Workers,
+		Synced: []cache.InformerSynced{nsInf.HasSynced, saInf.HasSynced}, Logger: c.logger})
 	nsReg, err := nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { c.enqueueNamespace(obj) },
 		UpdateFunc: func(_, obj any) { c.enqueueNamespace(obj) },
@@ -105,41 +101,12 @@ func (c *Controller) serviceAccountDeleted(obj any) {
 
 // Run handles namespaces until ctx ends, then waits for its workers.
 func (c *Controller) Run(ctx context.Context) {
-	defer c.queue.ShutDown()
 	defer func() {
 		for _, r := range c.removers {
 			r()
 		}
 	}()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	c.logger.Info("started", "workers", c.workers)
-	var wg sync.WaitGroup
-	for range c.workers {
-		wg.Go(func() {
-			for c.next(ctx) {
-			}
-		})
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	name, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(name)
-	if err := c.sync(ctx, name); err != nil && ctx.Err() == nil {
-		c.logger.Warn("ensuring the default ServiceAccount failed; will retry", "namespace", name, "err", err)
-		c.queue.AddRateLimited(name)
-		return true
-	}
-	c.queue.Forget(name)
-	return true
+	c.queue.Run(ctx)
 }
 
 // sync creates the default ServiceAccount of namespace name if the cache lacks it.
