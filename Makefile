@@ -33,12 +33,18 @@ build: ## Build bin/kite.
 run: deps build images ## Start a single-node cluster in the foreground; it prints the kubectl line to use.
 	./$(KITE) server --data-dir $(DATA_DIR) --images $(IMAGES_DIR)
 
-# The image tarballs the node agent imports: pause and busybox, built from Debian packages
-# and Kite's own pause program without a registry (hack/images skips current ones).
+# The image tarballs the node agent imports: pause, busybox and nginx, built from Debian
+# packages and Kite's own pause program without a registry (hack/images skips current ones).
 IMAGES_DIR := build/images
-.PHONY: images
-images: ## Build the everyday image tarballs (pause, busybox) into build/images/.
+.PHONY: images conformance-images
+images: deps ## Build the everyday image tarballs (pause, busybox, nginx) into build/images/.
 	$(GO) run ./hack/images -out $(IMAGES_DIR)
+
+# The other images the conformance specs run (agnhost, nautilus, nonewprivs,
+# glibc-dns-testing, sample-apiserver, etcd), the Go programs compiled in the
+# conformance/ module.
+conformance-images: deps ## Build the conformance specs' image tarballs into build/images/ (agnhost: minutes cold).
+	$(GO) run ./hack/images -out $(IMAGES_DIR) -group conformance
 
 test: deps ## Run all tests with the race detector, end-to-end tests included.
 	$(GO) test $(TEST_FLAGS) ./...
@@ -95,7 +101,7 @@ clean: ## Remove what the node agent left on the host, bin/, build/ and the deve
 # narrow a run; with KUBECONFIG set it runs against that cluster instead of a fresh kite.
 .PHONY: conformance conformance-build conformance-gate
 
-conformance: ## Run the upstream [Conformance] specs against a fresh kite server; writes conformance/STATUS.md.
+conformance: images conformance-images ## Run the upstream [Conformance] specs against a fresh kite server; writes conformance/STATUS.md.
 	bash conformance/run.sh
 
 conformance-build: ## Build e2e.test and ginkgo into conformance/bin/ (cached; about 10 minutes cold).

@@ -67,6 +67,7 @@ func (s *Server) customResourceManager(scheme *runtime.Scheme, stores []*registr
 				return nil
 			}
 			s.openapi.SetCustom(doc)
+			s.syncCustomAPIServices(served)
 			return nil
 		},
 	})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
@@ -21,6 +22,7 @@ import (
 
 	"kite/apiserver/admission"
 	"kite/apiserver/registry"
+	"kite/apiserver/registry/apiservice"
 	"kite/apiserver/registry/certificatesigningrequest"
 	"kite/apiserver/registry/clustertrustbundle"
 	"kite/apiserver/registry/componentstatus"
@@ -150,6 +152,7 @@ func builtinResources() []*registry.Resource {
 		ingressclass.Resource(),
 		networkpolicy.Resource(),
 		customresourcedefinition.Resource(),
+		apiservice.Resource(),
 	}
 }
 
@@ -160,11 +163,17 @@ func builtinResources() []*registry.Resource {
 func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.Store, error) {
 	var stores []*registry.Store
 	// get reads an object of another resource; the stores all exist by the time a
-	// request calls it.
+	// request calls it. As upstream's admission plugins read their informers' caches
+	// and look up live only what the cache lacks, it asks the watch cache first (any
+	// revision) and the store only on a miss: a namespace created a moment ago may not
+	// have reached the cache yet, and must not make creates in it fail.
 	get := func(ctx context.Context, gr schema.GroupResource, ns, name string) (runtime.Object, error) {
 		s := storeOf(stores, gr)
 		if s == nil {
 			return nil, fmt.Errorf("apiserver: no %s resource", gr)
+		}
+		if obj, err := s.Get(ctx, ns, name, metav1.GetOptions{ResourceVersion: "0"}); err == nil {
+			return obj, nil
 		}
 		return s.Get(ctx, ns, name, metav1.GetOptions{})
 	}
@@ -222,10 +231,31 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		}
 		return l.(*schedulingv1.PriorityClassList).Items, nil
 	})
+	lookup := func(gr schema.GroupResource) *registry.Store { return storeOf(stores, gr) }
+	policies, err := validatingPolicies(lookup, get)
+	if err != nil {
+		return nil, err
+	}
+	mutations, err := mutatingPolicies(lookup, get)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range builtinResources() {
 		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck}
+		quota := admission.ResourceQuota(quotaStore{func() *registry.Store { return storeOf(stores, schema.GroupResource{Resource: "resourcequotas"}) }}, r.GroupResource(), nil)
+		// Mutating policies run after the built-in mutating steps; validating
+		// policies see the object as they leave it and refuse it before quota
+		// charges for it, as upstream orders its plugins.
+		mutate := mutations.For(r.GroupVersionResource(), r.Kind)
+		policy := policies.For(r.GroupVersionResource(), r.Kind)
 		if r.Group == "" && r.Resource == "pods" {
-			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger, priority)
+			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger, admission.DefaultTolerationSeconds, priority, mutate, policy, quota)
+		} else if r.Namespaced && r.Resource != "events" {
+			cfg.Admit = admission.Chain(mutate, policy, quota)
+		} else if r.Group != admissionregistrationv1.GroupName {
+			// Upstream exempts the admission configuration itself, so that a policy
+			// cannot lock out its own repair.
+			cfg.Admit = admission.Chain(mutate, policy)
 		}
 		if r.GroupResource() == servicesResource {
 			alloc, err := serviceAllocator(st, stores, nil)
@@ -335,9 +365,10 @@ func defaultServiceCIDR(ctx context.Context, stores []*registry.Store) error {
 // eviction, log, proxy, ...) and the resources that are not stored (componentstatuses).
 // Each action is built from the store of its parent resource; st backs the etcd-0
 // component status.
-func subresourceActions(st storage.Interface, stores []*registry.Store) ([]*registry.Action, []*registry.Virtual, error) {
-	// Until a node agent serves pods' streams, every one is a 503 that says so.
-	var nodes registry.NodeConnector = registry.NoNodeAgent{}
+func subresourceActions(st storage.Interface, stores []*registry.Store, nodes registry.NodeConnector) ([]*registry.Action, []*registry.Virtual, error) {
+	if nodes == nil {
+		nodes = registry.NoNodeAgent{}
+	}
 	var budgets pod.DisruptionBudgets
 	if s := storeOf(stores, schema.GroupResource{Group: "policy", Resource: "poddisruptionbudgets"}); s != nil {
 		budgets = budgetStore{s}
@@ -367,6 +398,9 @@ func subresourceActions(st storage.Interface, stores []*registry.Store) ([]*regi
 			return pod.EvictionAction(pod.EvictionConfig{Store: s, Budgets: budgets})
 		})},
 		{schema.GroupResource{Resource: "pods"}, one(pod.EphemeralContainersAction)},
+		{schema.GroupResource{Group: "certificates.k8s.io", Resource: "certificatesigningrequests"}, one(func(s *registry.Store) (*registry.Action, error) {
+			return certificatesigningrequest.ApprovalAction(s, certificatesigningrequest.Strategy{})
+		})},
 		{schema.GroupResource{Resource: "pods"}, func(s *registry.Store) ([]*registry.Action, error) { return pod.ConnectActions(s, nodes) }},
 		{schema.GroupResource{Resource: "nodes"}, one(proxyTo(func(ctx context.Context, obj runtime.Object, port string, req registry.ConnectRequest) (http.Handler, error) {
 			return nodes.Node(ctx, obj.(*corev1.Node), port, req)
@@ -433,5 +467,30 @@ func (b budgetStore) List(ctx context.Context, namespace string) ([]policyv1.Pod
 
 func (b budgetStore) UpdateStatus(ctx context.Context, pdb *policyv1.PodDisruptionBudget) error {
 	_, err := b.s.Update(ctx, pdb.Namespace, pdb.Name, pdb, metav1.UpdateOptions{}, "status")
+	return err
+}
+
+// quotaStore is the ResourceQuotas quota admission reads and charges, from their
+// store (looked up at the request: it is made after the stores that use it).
+type quotaStore struct{ s func() *registry.Store }
+
+func (q quotaStore) List(ctx context.Context, namespace string, fresh bool) ([]corev1.ResourceQuota, error) {
+	s := q.s()
+	if s == nil {
+		return nil, nil
+	}
+	opts := metav1.ListOptions{ResourceVersion: "0"}
+	if fresh {
+		opts.ResourceVersion = ""
+	}
+	l, err := s.List(ctx, namespace, opts)
+	if err != nil {
+		return nil, err
+	}
+	return l.(*corev1.ResourceQuotaList).Items, nil
+}
+
+func (q quotaStore) UpdateStatus(ctx context.Context, rq *corev1.ResourceQuota) error {
+	_, err := q.s().Update(ctx, rq.Namespace, rq.Name, rq, metav1.UpdateOptions{}, "status")
 	return err
 }

@@ -60,6 +60,16 @@ type Config struct {
 	// with 504, as upstream's --request-timeout; a client's ?timeout= may shorten it.
 	// Default: DefaultRequestTimeout (1m).
 	RequestTimeout time.Duration
+	// Profiling serves Go's profiles under /debug/pprof/, as kube-apiserver's --profiling.
+	Profiling bool
+	// KubeletClientCert is the server's client certificate toward node agents (upstream's
+	// kube-apiserver-kubelet-client); agents' serving certificates are verified against
+	// ClientCAs. Without it, pods' log, exec, attach, portforward and the proxy
+	// subresources answer 503.
+	KubeletClientCert tls.Certificate
+	// LocalNode names the node whose agent runs beside this server; it is reached on
+	// 127.0.0.1, and no other node's agent is dialled.
+	LocalNode string
 }
 
 // Server is the API server. It is an http.Handler (the whole chain, for tests) and
@@ -77,7 +87,8 @@ type Server struct {
 	openapi    *openapi.Dynamic   // /openapi/v2 and /openapi/v3, built on first use
 	background sync.WaitGroup     // work started beside serving
 	stores     []*registry.Store
-	metrics    *metrics.Metrics // served at /metrics
+	served     []*registry.Resource // the built-in resources, virtual ones included
+	metrics    *metrics.Metrics     // served at /metrics
 	// customResources serves what CustomResourceDefinitions define; it runs while
 	// Serve does, on a bootstrapped server (one whose store holds the API's objects).
 	customResources *customresource.Manager
@@ -136,7 +147,11 @@ func (s *Server) buildAPI() error {
 		return err
 	}
 	s.stores = stores
-	actions, virtuals, err := subresourceActions(s.cfg.Store, stores)
+	nodes, err := s.nodeConnector(stores)
+	if err != nil {
+		return err
+	}
+	actions, virtuals, err := subresourceActions(s.cfg.Store, stores, nodes)
 	if err != nil {
 		return err
 	}
@@ -156,6 +171,7 @@ func (s *Server) buildAPI() error {
 	for _, v := range virtuals {
 		resources = append(resources, v.Resource)
 	}
+	s.served = resources
 	if s.discovery, err = discovery.NewDynamic(discovery.Config{Resources: resources}); err != nil {
 		return err
 	}
@@ -181,6 +197,9 @@ func (s *Server) Bootstrap(ctx context.Context, port int) error {
 		debug.FreeOSMemory()
 	})
 	if err := bootstrap(ctx, s.stores, s.cfg.AdvertiseAddress, port); err != nil {
+		return err
+	}
+	if err := bootstrapAPIServices(ctx, s.stores, s.served); err != nil {
 		return err
 	}
 	s.bootstrapped = true

@@ -124,9 +124,11 @@ func clientsUseTheAPI(g *graph) []string {
 }
 
 // controllerModuleImports are the module's packages a controller may import besides
-// its own: pki makes its identity in tests. Anything else of the module is a component
-// or server internals, which a client of the API has no business with.
-var controllerModuleImports = []string{module + "/controllers", module + "/pki"}
+// its own: pki makes its identity in tests; quota holds rules of the API the server's
+// admission and the quota controller share; leader holds the Lease. Anything else of
+// the module is a component or server internals, which a client of the API has no
+// business with.
+var controllerModuleImports = []string{module + "/controllers", module + "/pki", module + "/quota", module + "/leader"}
 
 func controllersStayClients(g *graph) []string {
 	var out []string
@@ -147,7 +149,8 @@ var runtimeDialers = []string{"google.golang.org/grpc", "github.com/containerd/c
 
 // onlyCRIDialsTheRuntime keeps the runtime connection in kite/kubelet/cri: no other
 // package of the node agent imports gRPC's dialer, and no package of the module but cri
-// imports containerd's client.
+// imports containerd's client. kite/kubelet/probe is the one exception for gRPC: a grpc
+// probe dials a pod's health service, never the runtime.
 func onlyCRIDialsTheRuntime(g *graph) []string {
 	var out []string
 	for _, p := range g.own {
@@ -155,7 +158,7 @@ func onlyCRIDialsTheRuntime(g *graph) []string {
 			continue
 		}
 		for _, imp := range g.codeImports(p) {
-			dialer := imp == runtimeDialers[0] && under(p, module+"/kubelet")
+			dialer := imp == runtimeDialers[0] && under(p, module+"/kubelet") && p != module+"/kubelet/probe"
 			if dialer || under(imp, runtimeDialers[1]) {
 				out = append(out, fmt.Sprintf("%s -> %s: only %s/kubelet/cri connects to the container runtime; take a *cri.Client or its runtimeapi interfaces",
 					p, imp, module))
@@ -166,16 +169,17 @@ func onlyCRIDialsTheRuntime(g *graph) []string {
 }
 
 // schedulerStaysClient keeps kite/scheduler a client of the API like upstream's
-// kube-scheduler: of the module it imports only its own packages, in code or tests,
+// kube-scheduler: of the module it imports only its own packages and kite/leader (the
+// Lease it holds, as the controller manager does), in code or tests,
 // never the server (apiserver, storage) or the controllers. Its e2e test lives in
 // kite/e2e, which may wire it to a running server.
 func schedulerStaysClient(g *graph) []string {
 	var out []string
 	for _, p := range ownUnder(g, module+"/scheduler") {
 		for _, imp := range slices.Compact(sorted(g.allImports(p))) {
-			if under(imp, module) && !under(imp, module+"/scheduler") {
-				out = append(out, fmt.Sprintf("%s -> %s: the scheduler is a client of the API; of the module it uses only %s/scheduler",
-					p, imp, module))
+			if under(imp, module) && !under(imp, module+"/scheduler") && !under(imp, module+"/leader") {
+				out = append(out, fmt.Sprintf("%s -> %s: the scheduler is a client of the API; of the module it uses only %s/scheduler and %s/leader",
+					p, imp, module, module))
 			}
 		}
 	}

@@ -12,8 +12,12 @@
 //
 // The controllers (listed in controllers.go, one package each): namespace (empties
 // and finalizes deleted namespaces), serviceaccount (a default ServiceAccount per
-// namespace), rootca (kube-root-ca.crt per namespace), replicaset, and
-// garbagecollector (ownerReferences; background, foreground and orphan deletion).
+// namespace), rootca (kube-root-ca.crt per namespace), deployment, replicaset (which
+// also keeps ReplicationControllers), statefulset, daemonset, job, cronjob, endpoints,
+// endpointslice, endpointslicemirroring, resourcequota, disruption (PodDisruptionBudget
+// status), podgc, nodelifecycle, nodeipam and garbagecollector (ownerReferences;
+// background, foreground and orphan deletion). Shared pieces: worker (the queue and
+// workers every controller runs), history (ControllerRevisions).
 //
 // While leading, one shared informer factory feeds every controller but the garbage
 // collector, which keeps metadata-only informers over every resource; each controller

@@ -15,8 +15,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+
+	"kite/leader"
 )
 
 const (
@@ -29,7 +30,8 @@ const (
 // Config is what the manager needs.
 type Config struct {
 	// REST reaches the API server with the manager's own identity. Required. QPS and
-	// Burst default to 100 and 200 when zero: the server is on the same machine.
+	// Burst default to 400 and 800 when zero: the server is on the same machine,
+	// and some twenty controllers share them.
 	REST *rest.Config
 	// RootCA is the cluster CA (PEM), published in every namespace. Required.
 	RootCA []byte
@@ -81,7 +83,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	rc := rest.CopyConfig(cfg.REST)
 	if rc.QPS == 0 {
-		rc.QPS, rc.Burst = 100, 200
+		rc.QPS, rc.Burst = 400, 800
 	}
 	if rc.UserAgent == "" {
 		rc.UserAgent = "kite-controller-manager"
@@ -100,8 +102,16 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("controllers: %w", err)
 	}
+	// The Lease is renewed through a client of its own, as upstream's: behind the
+	// controllers' rate limit, a renewal would wait out their bursts and lose the Lease.
+	lc := rest.CopyConfig(rc)
+	lc.QPS, lc.Burst, lc.UserAgent = 10, 20, rc.UserAgent+"-leader-election"
+	leaseClient, err := kubernetes.NewForConfigAndClient(lc, hc)
+	if err != nil {
+		return nil, fmt.Errorf("controllers: %w", err)
+	}
 	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, LeaseNamespace, LeaseName,
-		client.CoreV1(), client.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: cfg.Identity})
+		leaseClient.CoreV1(), leaseClient.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: cfg.Identity})
 	if err != nil {
 		return nil, fmt.Errorf("controllers: %w", err)
 	}
@@ -117,42 +127,9 @@ func (m *Manager) Identity() string { return m.cfg.Identity }
 // released (when it was held).
 func (m *Manager) Run(ctx context.Context) error {
 	defer m.http.CloseIdleConnections()
-	for ctx.Err() == nil {
-		leading := make(chan context.Context, 1)
-		le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-			Lock:            m.lock,
-			LeaseDuration:   m.cfg.LeaseDuration,
-			RenewDeadline:   m.cfg.RenewDeadline,
-			RetryPeriod:     m.cfg.RetryPeriod,
-			ReleaseOnCancel: true,
-			Name:            LeaseName,
-			Callbacks: leaderelection.LeaderCallbacks{
-				// The elector starts this in a goroutine it does not wait for; handing
-				// the context over lets Run own the controllers' lifetime.
-				OnStartedLeading: func(lctx context.Context) { leading <- lctx },
-				OnStoppedLeading: func() {},
-			},
-		})
-		if err != nil {
-			return fmt.Errorf("controllers: leader election: %w", err)
-		}
-		elected := make(chan struct{})
-		go func() {
-			defer close(elected)
-			le.Run(ctx)
-		}()
-		select {
-		case lctx := <-leading:
-			m.logger.Info("took the lease; starting controllers", "lease", LeaseNamespace+"/"+LeaseName, "identity", m.cfg.Identity)
-			m.runControllers(lctx)
-		case <-elected:
-		}
-		<-elected
-		if ctx.Err() == nil {
-			m.logger.Warn("lost the lease; controllers stopped, campaigning again")
-		}
-	}
-	return nil
+	return leader.Run(ctx, leader.Config{Lock: m.lock, Name: LeaseNamespace + "/" + LeaseName,
+		LeaseDuration: m.cfg.LeaseDuration, RenewDeadline: m.cfg.RenewDeadline, RetryPeriod: m.cfg.RetryPeriod,
+		Logger: m.logger}, m.runControllers)
 }
 
 // runnable is a controller: Run blocks until ctx ends and its workers have stopped.

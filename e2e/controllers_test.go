@@ -387,26 +387,7 @@ func TestControllerReplicaSet(t *testing.T) {
 	k := newest(t)
 	c := clientFor(t, kc)
 	ctx := context.Background()
-	dir := t.TempDir()
-	manifest := filepath.Join(dir, "rs.yaml")
-	if err := os.WriteFile(manifest, []byte(`apiVersion: apps/v1
-kind: ReplicaSet
-metadata:
-  name: kite-web
-spec:
-  replicas: 3
-  selector:
-    matchLabels: {app: kite-web}
-  template:
-    metadata:
-      labels: {app: kite-web}
-    spec:
-      containers:
-      - name: web
-        image: kite.test/none:1
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	manifest := workload{Kind: "ReplicaSet", Name: "kite-web", Replicas: 3, Container: "web", Image: "kite.test/none:1"}.manifest(t)
 	// An orphan that matches is adopted, and counts towards the three.
 	kubectl(t, k, kc, "run", "kite-stray", "--image=kite.test/none:1", "--labels=app=kite-web")
 	kubectl(t, k, kc, "apply", "-f", manifest)

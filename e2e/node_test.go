@@ -157,44 +157,15 @@ func TestNodeRunsBusyboxPod(t *testing.T) {
 
 	// Cleanups run last first: each server is stopped with SIGTERM before the harness
 	// would kill it, and after all of them --cleanup runs and the host is checked.
-	t.Cleanup(func() {
-		cleanup := startKite(t, 0, "server", "--cleanup", "--data-dir", dataDir)
-		if code := cleanup.wait(t, 60*time.Second); code != 0 {
-			t.Errorf("kite server --cleanup exited %d:\n%s", code, cleanup.stderr.String())
-		}
-		if left := hostLeftovers(dataDir); len(left) > 0 {
-			t.Errorf("left on the host after --cleanup:\n%s", strings.Join(left, "\n"))
-		}
-	})
+	cleanHostAfter(t, dataDir)
 	start := func() *kiteProc {
-		p := startServerWithAgent(t, dataDir, "--images", images)
-		t.Cleanup(func() {
-			select {
-			case <-p.done:
-			default:
-				p.signal(t, syscall.SIGTERM)
-				if code := p.wait(t, 60*time.Second); code != 0 {
-					t.Errorf("kite server exited %d on SIGTERM; stderr:\n%s", code, p.stderr.String())
-				}
-			}
-		})
-		return p
+		return stopAtCleanup(t, startServerWithAgent(t, dataDir, "--images", images))
 	}
 	srv := start()
 	srv.waitReady(t)
 
 	// The node registers and becomes Ready once containerd runs and the images are in.
-	var node string
-	nodePoll(t, 90*time.Second, func() string {
-		out := nodeKubectl(k, kubeconfig, "get", "nodes", "-o",
-			`jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}`)
-		f := strings.Fields(out)
-		if len(f) != 2 || f[1] != "True" {
-			return "no Ready node: " + out + "\n" + srv.stderr.String()
-		}
-		node = f[0]
-		return ""
-	})
+	node := readyNode(t, clientFor(t, kubeconfig), srv)
 	table := kubectl(t, k, kubeconfig, "get", "nodes")
 	if rows := fields(table); len(rows) != 2 || rows[1][0] != node || rows[1][1] != "Ready" {
 		t.Errorf("kubectl get nodes:\n%s", table)

@@ -136,7 +136,7 @@ func TestServerLifecycle(t *testing.T) {
 	// What every cluster starts with, as a user lists it: these are the keys of the
 	// store before fillStore adds its own.
 	bins := kubectlVersions(t)
-	system := strings.Count(kubectl(t, bins[len(bins)-1], kubeconfig, "get", "namespaces,priorityclasses,services,endpoints,endpointslices,flowschemas,prioritylevelconfigurations,servicecidrs,ipaddresses,clusterroles,clusterrolebindings", "-A", "-o", "name"), "\n")
+	system := strings.Count(kubectl(t, bins[len(bins)-1], kubeconfig, "get", "namespaces,priorityclasses,services,endpoints,endpointslices,flowschemas,prioritylevelconfigurations,servicecidrs,ipaddresses,clusterroles,clusterrolebindings,apiservices", "-A", "-o", "name"), "\n")
 
 	first.signal(t, syscall.SIGTERM)
 	if code := first.wait(t, 20*time.Second); code != 0 {

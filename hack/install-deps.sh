@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh installs the Debian packages Kite needs on the host: the container
 # runtime its node agent drives, the tools its proxy programs the kernel with, a static
-# busybox for test images, and an etcd server for the etcd backend's tests.
+# busybox, nginx, curl and dig for the images hack/images builds, and an etcd server for
+# the etcd backend's tests (and the conformance etcd image).
 #
 # It is run by `make deps` and, through it, by `make run` and `make test`, so it must be
 # cheap when everything is already there: one dpkg-query, no apt-get, one line of output.
@@ -16,6 +17,9 @@ packages=(
 	iproute2
 	conntrack
 	busybox-static
+	nginx
+	curl
+	bind9-dnsutils
 	etcd-server
 )
 
@@ -63,14 +67,20 @@ if ! {
 fi
 
 # Kite starts its own containerd and etcd under its data directory, on its own sockets
-# and ports. The Debian packages start theirs on install on machines where services
-# start, and those would hold the default sockets and ports, so stop and disable them.
+# and ports, and runs nginx only inside images. The Debian packages start theirs on
+# install on machines where services start, and those would hold the default sockets and
+# ports (nginx port 80), so stop and disable them.
 # Failures are harmless: on a machine without systemd (a container) they usually did
 # not start, and where a SysV script started etcd, its stop action ends it.
 if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
-	"${as_root[@]}" systemctl disable --now etcd containerd >/dev/null 2>&1 || true
-elif [[ -x /etc/init.d/etcd && " ${missing[*]} " == *" etcd-server "* ]]; then
-	"${as_root[@]}" /etc/init.d/etcd stop >/dev/null 2>&1 || true
+	"${as_root[@]}" systemctl disable --now etcd containerd nginx >/dev/null 2>&1 || true
+else
+	if [[ -x /etc/init.d/etcd && " ${missing[*]} " == *" etcd-server "* ]]; then
+		"${as_root[@]}" /etc/init.d/etcd stop >/dev/null 2>&1 || true
+	fi
+	if [[ -x /etc/init.d/nginx && " ${missing[*]} " == *" nginx "* ]]; then
+		"${as_root[@]}" /etc/init.d/nginx stop >/dev/null 2>&1 || true
+	fi
 fi
 
 echo "kite deps: installed ${missing[*]}"

@@ -2,6 +2,8 @@ package kubelet
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,7 +56,13 @@ type Config struct {
 	RegistryPulls bool
 	// KubeletVersion is reported in the Node's nodeInfo.
 	KubeletVersion string
-	Logger         *slog.Logger
+	// ServerPort is the agent's HTTPS port (logs, exec, attach, port-forward), announced
+	// in the Node's daemonEndpoints (default 10250). ServingCert is the certificate it
+	// presents and ClientCAs verify its clients; without a certificate it serves nothing.
+	ServerPort  int
+	ServingCert tls.Certificate
+	ClientCAs   *x509.CertPool
+	Logger      *slog.Logger
 }
 
 func (c *Config) defaults() error {
@@ -76,6 +84,9 @@ func (c *Config) defaults() error {
 	}
 	if c.ServiceCIDR == "" {
 		c.ServiceCIDR = "10.43.0.0/16"
+	}
+	if c.ServerPort == 0 {
+		c.ServerPort = 10250
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -125,7 +136,7 @@ func Run(ctx context.Context, cfg Config) error {
 	// The Node first: it says which pod CIDR this node's pods come from.
 	nodeCfg := node.Config{
 		Client: client, Name: cfg.NodeName, Address: cfg.Address, PodCIDR: cfg.PodCIDR,
-		KubeletVersion: cfg.KubeletVersion, DiskPath: cfg.DataDir, Logger: log,
+		KubeletVersion: cfg.KubeletVersion, DiskPath: cfg.DataDir, KubeletPort: int32(cfg.ServerPort), Logger: log,
 	}
 	n, err := registerWithRetry(ctx, nodeCfg, log)
 	if err != nil {
@@ -171,20 +182,28 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer rt.Close()
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	log.Info("container runtime ready", "runtime", rt.Name, "version", rt.Version, "endpoint", endpoint)
+	if len(cfg.ServingCert.Certificate) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			serve(ctx, cfg, client, rt, log)
+		}()
+	}
 
 	// Preload images in the background; pods wait for it, the API does not.
 	imported := make(chan struct{})
-	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(imported)
 		importImages(ctx, l, cfg.ImageDirs, rt, ctrdCfg, daemon != nil, log)
 	}()
-	defer wg.Wait()
 
 	nodeCfg.RuntimeVersion = rt.Name + "://" + rt.Version
+	nodeCfg.Images = node.CRIImages(rt.Images)
 	nodeCfg.Ready = func(ctx context.Context) (bool, string) {
 		select {
 		case <-imported:

@@ -58,8 +58,12 @@ func Cleanup(ctx context.Context, cfg CleanupConfig) error {
 		}
 		killShims(ctrdCfg.Socket(), cfg.Logger)
 	}
-	if err := unmountUnder(l.containerd()); err != nil {
-		errs = append(errs, err)
+	// Containers' root filesystems under containerd's dirs; pods' memory-backed volumes
+	// under the agent's.
+	for _, dir := range []string{l.containerd(), l.agent()} {
+		if err := unmountUnder(dir); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, dir := range []string{l.containerd(), l.agent()} {
 		if err := os.RemoveAll(dir); err != nil {

@@ -107,6 +107,14 @@ func TestNodeAffinityFilter(t *testing.T) {
 			{Key: "metadata.name", Operator: corev1.NodeSelectorOpIn, Values: []string{"b"}}}})), want: map[string]string{"a": affNo, "b": ok}},
 		{name: "selector and affinity both apply", nodes: nodes, pod: pod("p", selector("disk", "ssd"), required(expr("zone", corev1.NodeSelectorOpIn, "z2"))),
 			want: map[string]string{"a": affNo, "b": affNo}},
+		{name: "an unparsable term matches nothing, the others still may", nodes: nodes,
+			pod:  pod("p", required(expr("zone", "Bogus", "z1"), expr("disk", corev1.NodeSelectorOpIn, "hdd"))),
+			want: map[string]string{"a": affNo, "b": ok}},
+		// Upstream's API rejects these; the scheduler still must not place by them.
+		{name: "matchFields takes one name only", nodes: nodes, pod: pod("p", required(corev1.NodeSelectorTerm{MatchFields: []corev1.NodeSelectorRequirement{
+			{Key: "metadata.name", Operator: corev1.NodeSelectorOpIn, Values: []string{"a", "b"}}}})), want: map[string]string{"a": affNo, "b": affNo}},
+		{name: "matchFields Exists is not a field selector", nodes: nodes, pod: pod("p", required(corev1.NodeSelectorTerm{MatchFields: []corev1.NodeSelectorRequirement{
+			{Key: "metadata.name", Operator: corev1.NodeSelectorOpExists}}})), want: map[string]string{"a": affNo, "b": affNo}},
 	})
 }
 

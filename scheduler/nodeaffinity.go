@@ -2,8 +2,7 @@ package scheduler
 
 import (
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 )
 
 // nodeAffinityReason is upstream's NodeAffinity rejection, for nodeSelector and
@@ -24,93 +23,47 @@ func (NodeAffinity) Filter(c *Cycle, n *NodeInfo) *Status {
 }
 
 // podMatchesNode is upstream's required check: every nodeSelector label, and one of
-// the required affinity terms.
+// the required affinity terms. An empty or unparsable term matches no node while the
+// others still may; the parse error only says why, so it is dropped, as upstream's
+// filter drops it.
 func podMatchesNode(pod *corev1.Pod, node *corev1.Node) bool {
-	for k, v := range pod.Spec.NodeSelector {
-		if lv, ok := node.Labels[k]; !ok || lv != v {
-			return false
-		}
-	}
-	a := pod.Spec.Affinity
-	if a == nil || a.NodeAffinity == nil || a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
-		return true
-	}
-	for i := range a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
-		if termMatches(&a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[i], node) {
-			return true
-		}
-	}
-	return false
+	ok, _ := nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)
+	return ok
 }
 
-// termMatches: all of a term's expressions and fields match; an empty term matches
-// nothing, as upstream.
-func termMatches(t *corev1.NodeSelectorTerm, node *corev1.Node) bool {
-	if len(t.MatchExpressions) == 0 && len(t.MatchFields) == 0 {
-		return false
-	}
-	if len(t.MatchExpressions) > 0 {
-		sel, ok := nodeSelectorRequirements(t.MatchExpressions)
-		if !ok || !sel.Matches(labels.Set(node.Labels)) {
-			return false
-		}
-	}
-	if len(t.MatchFields) > 0 {
-		// metadata.name is the only field upstream supports.
-		sel, ok := nodeSelectorRequirements(t.MatchFields)
-		if !ok || !sel.Matches(labels.Set{"metadata.name": node.Name}) {
-			return false
-		}
-	}
-	return true
-}
-
-// nodeSelectorRequirements turns node selector requirements into a label selector; an
-// invalid requirement matches nothing (ok false).
-func nodeSelectorRequirements(reqs []corev1.NodeSelectorRequirement) (labels.Selector, bool) {
-	sel := labels.NewSelector()
-	for _, r := range reqs {
-		var op selection.Operator
-		switch r.Operator {
-		case corev1.NodeSelectorOpIn:
-			op = selection.In
-		case corev1.NodeSelectorOpNotIn:
-			op = selection.NotIn
-		case corev1.NodeSelectorOpExists:
-			op = selection.Exists
-		case corev1.NodeSelectorOpDoesNotExist:
-			op = selection.DoesNotExist
-		case corev1.NodeSelectorOpGt:
-			op = selection.GreaterThan
-		case corev1.NodeSelectorOpLt:
-			op = selection.LessThan
-		default:
-			return nil, false
-		}
-		req, err := labels.NewRequirement(r.Key, op, r.Values)
-		if err != nil {
-			return nil, false
-		}
-		sel = sel.Add(*req)
-	}
-	return sel, true
-}
+// preferredTerms holds the pod's preferred terms, parsed once per cycle. Each is parsed
+// on its own so that an unparsable term scores nothing while the others still count.
+type preferredTerms []*nodeaffinity.PreferredSchedulingTerms
 
 func (NodeAffinity) PreScore(c *Cycle, _ []*NodeInfo) *Status {
 	a := c.Pod.Spec.Affinity
 	if a == nil || a.NodeAffinity == nil || len(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution) == 0 {
 		return NewStatus(Skip)
 	}
+	c.Write("NodeAffinity", parsePreferred(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution))
 	return nil
+}
+
+// parsePreferred parses each preferred term alone, leaving out those that do not parse
+// (and, by the library's rule, zero weights and empty terms).
+func parsePreferred(ps []corev1.PreferredSchedulingTerm) preferredTerms {
+	out := make(preferredTerms, 0, len(ps))
+	for i := range ps {
+		t, err := nodeaffinity.NewPreferredSchedulingTerms(ps[i : i+1])
+		if err != nil {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // Score sums the weights of the preferred terms the node matches.
 func (NodeAffinity) Score(c *Cycle, n *NodeInfo) int64 {
+	terms, _ := c.Read("NodeAffinity").(preferredTerms)
 	var sum int64
-	for _, p := range c.Pod.Spec.Affinity.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
-		if p.Weight != 0 && termMatches(&p.Preference, n.Node) {
-			sum += int64(p.Weight)
-		}
+	for _, t := range terms {
+		sum += t.Score(n.Node)
 	}
 	return sum
 }

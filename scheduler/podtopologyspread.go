@@ -7,6 +7,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/klog/v2"
 )
 
 // Upstream's PodTopologySpread rejections.
@@ -72,10 +74,8 @@ func (c *spreadConstraint) includes(pod *corev1.Pod, node *corev1.Node) bool {
 		return false
 	}
 	if c.honorTaints {
-		for _, t := range node.Spec.Taints {
-			if (t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute) && !toleratedBy(&t, pod.Spec.Tolerations) {
-				return false
-			}
+		if _, found := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), node.Spec.Taints, pod.Spec.Tolerations, doNotSchedule, false); found {
+			return false
 		}
 	}
 	return true

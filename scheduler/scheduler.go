@@ -23,9 +23,10 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/utils/clock"
+
+	"kite/leader"
 )
 
 const (
@@ -42,7 +43,8 @@ type Config struct {
 	// REST reaches the API server with the scheduler's own identity (in `kite server`,
 	// a loopback connection with a client certificate for system:kube-scheduler). The
 	// scheduler makes its clients from it and closes their connections when Run
-	// returns. QPS and Burst default to 100 and 200 when zero. Either REST or Client
+	// returns. QPS and Burst default to 1000 and 2000 when zero (the loopback
+	// connection of one process; a binding and an event per pod). Either REST or Client
 	// is required.
 	REST *rest.Config
 	// Client is a ready client to use instead of REST (tests); its connections are the
@@ -76,7 +78,7 @@ func New(cfg Config) (*Scheduler, error) {
 	case cfg.REST != nil:
 		rc := rest.CopyConfig(cfg.REST)
 		if rc.QPS == 0 {
-			rc.QPS, rc.Burst = 100, 200
+			rc.QPS, rc.Burst = 1000, 2000
 		}
 		if rc.UserAgent == "" {
 			rc.UserAgent = "kite-scheduler"
@@ -115,8 +117,20 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// The Lease is renewed through a client of its own, as upstream's: behind the
+	// scheduling client's rate limit, a renewal waits out a burst of bindings and the
+	// Lease is lost.
+	leaseClient := cfg.Client
+	if cfg.REST != nil {
+		lc := rest.CopyConfig(cfg.REST)
+		lc.QPS, lc.Burst, lc.UserAgent = 10, 20, "kite-scheduler-leader-election"
+		var err error
+		if leaseClient, err = kubernetes.NewForConfigAndClient(lc, hc); err != nil {
+			return nil, fmt.Errorf("scheduler: %w", err)
+		}
+	}
 	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, LeaseNamespace, LeaseName,
-		cfg.Client.CoreV1(), cfg.Client.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: cfg.Identity})
+		leaseClient.CoreV1(), leaseClient.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: cfg.Identity})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
@@ -141,42 +155,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if s.http != nil {
 		defer s.http.CloseIdleConnections()
 	}
-	for ctx.Err() == nil {
-		leading := make(chan context.Context, 1)
-		le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-			Lock:            s.lock,
-			LeaseDuration:   s.cfg.LeaseDuration,
-			RenewDeadline:   s.cfg.RenewDeadline,
-			RetryPeriod:     s.cfg.RetryPeriod,
-			ReleaseOnCancel: true,
-			Name:            LeaseName,
-			Callbacks: leaderelection.LeaderCallbacks{
-				// The elector runs this in a goroutine it does not wait for; handing the
-				// context over lets Run own the scheduling loop's lifetime.
-				OnStartedLeading: func(lctx context.Context) { leading <- lctx },
-				OnStoppedLeading: func() {},
-			},
-		})
-		if err != nil {
-			return fmt.Errorf("scheduler: leader election: %w", err)
-		}
-		elected := make(chan struct{})
-		go func() {
-			defer close(elected)
-			le.Run(ctx)
-		}()
-		select {
-		case lctx := <-leading:
-			s.logger.Info("took the lease; scheduling", "lease", LeaseNamespace+"/"+LeaseName, "identity", s.cfg.Identity)
-			s.schedule(lctx)
-		case <-elected:
-		}
-		<-elected
-		if ctx.Err() == nil {
-			s.logger.Warn("lost the lease; scheduling stopped, campaigning again")
-		}
-	}
-	return nil
+	return leader.Run(ctx, leader.Config{Lock: s.lock, Name: LeaseNamespace + "/" + LeaseName,
+		LeaseDuration: s.cfg.LeaseDuration, RenewDeadline: s.cfg.RenewDeadline, RetryPeriod: s.cfg.RetryPeriod,
+		Logger: s.logger}, s.schedule)
 }
 
 // schedule runs informers, the queue and the scheduling loop until ctx ends.

@@ -70,10 +70,16 @@ func TestNodeAffinityScore(t *testing.T) {
 		{Weight: 2, Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "disk", Operator: corev1.NodeSelectorOpIn, Values: []string{"ssd"}}}}},
 		{Weight: 6, Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"z1"}}}}},
 	}}})
+	withBogus := affinity(&corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.PreferredSchedulingTerm{
+		{Weight: 2, Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "disk", Operator: corev1.NodeSelectorOpIn, Values: []string{"ssd"}}}}},
+		{Weight: 50, Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "disk", Operator: "Bogus", Values: []string{"ssd"}}}}},
+		{Weight: 6, Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"z1"}}}}},
+	}}})
 	nodes := []*corev1.Node{node("a", labelled("disk", "ssd")), node("b", labelled("zone", "z1")), node("c", labelled("disk", "ssd", "zone", "z1")), node("d")}
 	runScoreCases(t, NodeAffinity{}, []scoreCase{
 		{name: "weights add up", nodes: nodes, pod: pod("p", pref), want: map[string]int64{"a": 25, "b": 75, "c": 100, "d": 0}},
 		{name: "no preference", nodes: nodes, pod: pod("p"), want: nil},
+		{name: "an unparsable term scores nothing, the others still count", nodes: nodes, pod: pod("p", withBogus), want: map[string]int64{"a": 25, "b": 75, "c": 100, "d": 0}},
 	})
 }
 

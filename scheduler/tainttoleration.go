@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/klog/v2"
 )
 
 // taintReason is upstream's TaintToleration rejection.
@@ -20,13 +22,8 @@ type TaintToleration struct{}
 func (TaintToleration) Name() string { return "TaintToleration" }
 
 func (TaintToleration) Filter(c *Cycle, n *NodeInfo) *Status {
-	for _, t := range nodeTaints(n.Node) {
-		if t.Effect != corev1.TaintEffectNoSchedule && t.Effect != corev1.TaintEffectNoExecute {
-			continue
-		}
-		if !toleratedBy(&t, c.Pod.Spec.Tolerations) {
-			return NewStatus(UnschedulableAndUnresolvable, taintReason)
-		}
+	if _, found := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), nodeTaints(n.Node), c.Pod.Spec.Tolerations, doNotSchedule, false); found {
+		return NewStatus(UnschedulableAndUnresolvable, taintReason)
 	}
 	return nil
 }
@@ -90,26 +87,16 @@ func nodeTaints(node *corev1.Node) []corev1.Taint {
 	return append(out, corev1.Taint{Key: key, Effect: corev1.TaintEffectNoSchedule})
 }
 
-// toleratedBy reports whether any toleration tolerates taint, with upstream's rules: an
-// empty effect matches every effect, an empty key with Exists every key, and Equal (or
-// no operator) needs the same value.
+// toleratedBy reports whether any toleration tolerates taint, with upstream's rules
+// (the library's): an empty effect matches every effect, an empty key with Exists
+// every key, and Equal (or no operator) needs the same value. Comparison operators
+// (Gt, Lt) stay off, as upstream's feature gate is by default, so such tolerations
+// match nothing; the logger serves only them.
 func toleratedBy(taint *corev1.Taint, tols []corev1.Toleration) bool {
-	for i := range tols {
-		t := &tols[i]
-		if t.Effect != "" && t.Effect != taint.Effect {
-			continue
-		}
-		if t.Key != "" && t.Key != taint.Key {
-			continue
-		}
-		switch t.Operator {
-		case corev1.TolerationOpExists:
-			return true
-		case "", corev1.TolerationOpEqual:
-			if t.Value == taint.Value {
-				return true
-			}
-		}
-	}
-	return false
+	return corev1helpers.TolerationsTolerateTaint(klog.Background(), tols, taint, false)
+}
+
+// doNotSchedule selects the taints that keep pods off a node.
+func doNotSchedule(t *corev1.Taint) bool {
+	return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // PublicInfoPaths returns the paths upstream's system:public-info-viewer role opens to
@@ -42,6 +43,7 @@ type Authenticator struct {
 	clientCAs      *x509.CertPool
 	anonymousPaths []string
 	tokens         TokenAuthenticator
+	verifiedCerts  certCache
 }
 
 // New returns an Authenticator for cfg.
@@ -125,18 +127,26 @@ func withAuthenticatedGroup(u User) User {
 }
 
 func (a *Authenticator) fromCertificate(chain []*x509.Certificate) (User, bool) {
-	intermediates := x509.NewCertPool()
-	for _, c := range chain[1:] {
-		intermediates.AddCert(c)
-	}
 	leaf := chain[0]
-	_, err := leaf.Verify(x509.VerifyOptions{
-		Roots:         a.clientCAs,
-		Intermediates: intermediates,
-		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
-	if err != nil || leaf.Subject.CommonName == "" {
+	if leaf.Subject.CommonName == "" {
 		return User{}, false
+	}
+	key, now := chainKey(chain), time.Now()
+	if !a.verifiedCerts.verified(key, now) {
+		intermediates := x509.NewCertPool()
+		for _, c := range chain[1:] {
+			intermediates.AddCert(c)
+		}
+		_, err := leaf.Verify(x509.VerifyOptions{
+			Roots:         a.clientCAs,
+			Intermediates: intermediates,
+			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+			CurrentTime:   now,
+		})
+		if err != nil {
+			return User{}, false
+		}
+		a.verifiedCerts.remember(key, leaf.NotAfter)
 	}
 	return withAuthenticatedGroup(User{Name: leaf.Subject.CommonName, Groups: slices.Clone(leaf.Subject.Organization)}), true
 }

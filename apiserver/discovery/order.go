@@ -25,6 +25,8 @@ const (
 func upstreamPriorities() map[schema.GroupVersion]priority {
 	gv := func(g, v string) schema.GroupVersion { return schema.GroupVersion{Group: g, Version: v} }
 	return map[schema.GroupVersion]priority{
+		// The aggregator's own group comes first, as upstream's aggregator puts it.
+		gv("apiregistration.k8s.io", "v1"):             {20001, 0},
 		gv("", "v1"):                                   {18000, 1},
 		gv("apps", "v1"):                               {17800, 15},
 		gv("events.k8s.io", "v1"):                      {17750, 15},
@@ -80,6 +82,14 @@ func upstreamPriorities() map[schema.GroupVersion]priority {
 		gv("storagemigration.k8s.io", "v1beta1"):       {15800, 9},
 		gv("lifecycle.k8s.io", "v1alpha1"):             {15700, 1},
 	}
+}
+
+// BuiltinPriority returns the group and version priority upstream gives the built-in
+// group version gv, and false for a group version upstream has no entry for (a
+// custom resource's). They are what the built-in APIServices say.
+func BuiltinPriority(gv schema.GroupVersion) (group, version int, ok bool) {
+	p, ok := upstreamPriorities()[gv]
+	return p.group, p.version, ok
 }
 
 // sortVersions orders one group's versions as upstream: by version priority, then by

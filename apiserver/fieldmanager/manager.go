@@ -129,7 +129,7 @@ func (m *Manager) fieldManager(subresource string) (*managedfields.FieldManager,
 			m.convErr = err
 			return
 		}
-		m.conv, m.convErr = managedfields.NewTypeConverter(models, false)
+		m.conv, m.convErr = newBuiltinConverter(models, m.gvk)
 	})
 	if m.convErr != nil {
 		return nil, m.convErr

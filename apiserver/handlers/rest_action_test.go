@@ -356,6 +356,9 @@ func TestVirtualResources(t *testing.T) {
 	if r := hs.do("POST", reviews+"?fieldValidation=Strict", []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview","bogus":1}`)); r.code != 400 {
 		t.Errorf("strict: %d %s", r.code, r.body)
 	}
+	// A review has no table (upstream's conformance asks for one and wants 406).
+	hs.do("POST", reviews, []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}`),
+		"Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").wantStatus(t, 406, metav1.StatusReasonNotAcceptable, "")
 	hs.do("GET", reviews, nil).wantStatus(t, 405, metav1.StatusReasonMethodNotAllowed, "")
 	hs.do("GET", reviews+"/x", nil).wantStatus(t, 404, metav1.StatusReasonNotFound, "")
 	hs.do("DELETE", reviews, nil).wantStatus(t, 405, metav1.StatusReasonMethodNotAllowed, "")

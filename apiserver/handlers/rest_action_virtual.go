@@ -59,7 +59,7 @@ func (h *restHandler) serveVirtual(w http.ResponseWriter, r *http.Request, req *
 }
 
 func (h *restHandler) serveVirtualGet(w http.ResponseWriter, r *http.Request, req *restRequest) {
-	out, err := h.negotiate(r)
+	out, err := h.negotiateFor(r, req)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return
@@ -87,7 +87,7 @@ func (h *restHandler) serveVirtualList(w http.ResponseWriter, r *http.Request, r
 		h.writeError(w, r, req, apierrors.NewMethodNotSupported(req.res.GroupResource(), "watch"))
 		return
 	}
-	out, err := h.negotiate(r)
+	out, err := h.negotiateFor(r, req)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return
@@ -102,7 +102,7 @@ func (h *restHandler) serveVirtualList(w http.ResponseWriter, r *http.Request, r
 
 // serveVirtualCreate answers POST with 201 and the computed object; nothing is kept.
 func (h *restHandler) serveVirtualCreate(w http.ResponseWriter, r *http.Request, req *restRequest) {
-	out, err := h.negotiate(r)
+	out, err := h.negotiateFor(r, req)
 	if err != nil {
 		h.writeError(w, r, req, err)
 		return

@@ -146,14 +146,14 @@ func (h *Handler) Prepare(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if _, err := d.encodedProtobuf(); err != nil {
+		if _, err := d.gzippedProtobuf(); err != nil {
 			return err
 		}
 	}
 	if ctx.Err() != nil {
 		return nil
 	}
-	_, err := h.v2.encodedProtobuf()
+	_, err := h.v2.gzippedProtobuf()
 	return err
 }
 
@@ -162,7 +162,7 @@ func (h *Handler) v3Index() ([]byte, string, error) {
 	h.indexOnce.Do(func() {
 		index := indexDocument{Paths: make(map[string]indexEntry, len(h.v3))}
 		for name, d := range h.v3 {
-			_, hash, err := d.encodedJSON()
+			_, hash, err := d.gzippedJSON()
 			if err != nil {
 				h.indexErr = err
 				return

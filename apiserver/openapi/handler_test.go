@@ -355,3 +355,29 @@ func TestNewRefuses(t *testing.T) {
 		}
 	}
 }
+
+// Documents are kept compressed: a client that accepts gzip gets the stored bytes, one
+// that does not gets them expanded, and both read the same document.
+func TestDocumentsGzipOnlyWhenAccepted(t *testing.T) {
+	srv := serve(t, kiteResources())
+	for _, path := range []string{V2Path, V3Prefix + "api/v1"} {
+		plain, plainBody := get(t, srv.URL+path, "Accept", "application/json", "Accept-Encoding", "identity")
+		if ce := plain.Header.Get("Content-Encoding"); ce != "" || !json.Valid(plainBody) {
+			t.Errorf("%s without gzip: Content-Encoding %q, valid JSON %v", path, ce, json.Valid(plainBody))
+		}
+		gz, gzBody := get(t, srv.URL+path, "Accept", "application/json", "Accept-Encoding", "gzip")
+		if gz.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%s with gzip: Content-Encoding %q", path, gz.Header.Get("Content-Encoding"))
+		}
+		expanded, err := gunzip(gzBody)
+		if err != nil || !bytes.Equal(expanded, plainBody) {
+			t.Errorf("%s: gzip form expands to %d bytes (err %v), plain form has %d", path, len(expanded), err, len(plainBody))
+		}
+		if len(gzBody)*4 > len(plainBody) {
+			t.Errorf("%s: %d compressed bytes for %d plain", path, len(gzBody), len(plainBody))
+		}
+		if _, body := get(t, srv.URL+path, "Accept", "application/json", "Accept-Encoding", "gzip;q=0"); !json.Valid(body) {
+			t.Errorf("%s with gzip;q=0 is not plain JSON", path)
+		}
+	}
+}

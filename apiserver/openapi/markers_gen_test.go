@@ -49,9 +49,9 @@ func TestGeneratedMarkers(t *testing.T) {
 
 // generateMarkers reads every struct type of markerPackages and renders the table.
 func generateMarkers() ([]byte, error) {
-	// The packages whose types the API server may serve: every k8s.io/api group and
-	// the apimachinery types they use.
-	packages := []string{"k8s.io/api/...", "k8s.io/apimachinery/pkg/apis/meta/v1", "k8s.io/apimachinery/pkg/version"}
+	// The packages whose types the API server may serve: every k8s.io/api group, the
+	// aggregator's APIServices and the apimachinery types they use.
+	packages := []string{"k8s.io/api/...", "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1", "k8s.io/apimachinery/pkg/apis/meta/v1", "k8s.io/apimachinery/pkg/version"}
 	out, err := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}} {{.Dir}}"}, packages...)...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("go list: %w", err)

@@ -60,7 +60,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if want := r.URL.Query().Get("hash"); want != "" {
-			_, current, err := doc.encodedJSON()
+			_, current, err := doc.gzippedJSON()
 			if err != nil {
 				h.write(w, r, form{}, nil, "", err)
 				return
@@ -95,11 +95,38 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *document, f
 		notAcceptable(w, forms)
 		return
 	}
-	body, hash, err := doc.encodedJSON()
+	w.Header().Add("Vary", "Accept-Encoding")
+	body, hash, err := doc.gzippedJSON()
 	if err == nil && f.protobuf {
-		body, err = doc.encodedProtobuf()
+		body, err = doc.gzippedProtobuf()
+	}
+	if err == nil {
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			w.Header().Set("Content-Encoding", "gzip")
+		} else {
+			body, err = gunzip(body)
+		}
 	}
 	h.write(w, r, f, body, hash, err)
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(header string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		if !strings.EqualFold(name, "gzip") && name != "*" {
+			continue
+		}
+		k, v, _ := strings.Cut(strings.TrimSpace(params), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+				continue
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // write sends a document with its ETag, and answers a conditional request for the

@@ -884,6 +884,8 @@ func upstreamMarkers() markers {
 			"k8s.io/apimachinery/pkg/apis/meta/v1.TableRow.cells":                                              {listType: "atomic"},
 			"k8s.io/apimachinery/pkg/apis/meta/v1.TableRow.conditions":                                         {listType: "atomic"},
 			"k8s.io/apimachinery/pkg/apis/meta/v1.UpdateOptions.dryRun":                                        {listType: "atomic"},
+			"k8s.io/kube-aggregator/pkg/apis/apiregistration/v1.APIServiceSpec.caBundle":                       {listType: "atomic"},
+			"k8s.io/kube-aggregator/pkg/apis/apiregistration/v1.APIServiceStatus.conditions":                   {listType: "map", listMapKeys: []string{"type"}},
 		},
 		mapTypes: map[string]string{
 			"k8s.io/api/admissionregistration/v1.MatchResources":                "atomic",

@@ -18,7 +18,11 @@ func (s *Store) Get(ctx context.Context, namespace, name string, opts metav1.Get
 	key := s.key(namespace, name)
 	if opts.ResourceVersion != "" {
 		if minRev, err := parseRV(opts.ResourceVersion); err == nil {
-			obj, found, ok := s.cacher().get(key, minRev)
+			c := s.cacher()
+			// A read that names a revision is the cache's to serve; the first one starts
+			// it (and, until it has filled, falls through to the store).
+			c.start()
+			obj, found, ok := c.get(key, minRev)
 			switch {
 			case ok && found:
 				// The caller may set the copy's kind; the rest is shared with the cache.

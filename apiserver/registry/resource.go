@@ -127,6 +127,16 @@ type DeletionStrategy interface {
 	PrepareForDelete(obj runtime.Object) (keep bool)
 }
 
+// GracefulStrategy is implemented by resources whose objects are deleted gracefully
+// (pods): a delete first marks the object with a deletionTimestamp in the future and
+// leaves it for its owner (the kubelet) to finish, which deletes it again with a grace
+// period of 0. GracePeriod returns the period in seconds a first delete with opts gives
+// obj: 0 deletes at once; a negative period counts as 1. The Store applies upstream's
+// rules for deleting again (only shortening) and for updates during the period.
+type GracefulStrategy interface {
+	GracePeriod(obj runtime.Object, opts metav1.DeleteOptions) int64
+}
+
 // VerbsStrategy is implemented by resources that do not support every verb of the
 // Store (namespaces have no deletecollection); Verbs lists those they do, as discovery
 // publishes them.

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 )
 
 // NewScheme returns a scheme holding every built-in Kubernetes type in its served
@@ -19,6 +20,10 @@ func NewScheme() (*runtime.Scheme, error) {
 	// CustomResourceDefinitions are served by the API server itself, as upstream's
 	// apiextensions-apiserver is part of kube-apiserver.
 	if err := apiextensionsv1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	// So are APIServices, which upstream's aggregator (part of kube-apiserver) serves.
+	if err := apiregistrationv1.AddToScheme(s); err != nil {
 		return nil, err
 	}
 	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})

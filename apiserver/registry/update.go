@@ -137,14 +137,15 @@ func (s *Store) prepareUpdate(ctx context.Context, namespace, name string, obj, 
 }
 
 // write stores obj over the version kv, unless nothing changed. An object being deleted
-// whose last finalizer is gone is deleted instead, as upstream does. A conflict is
-// returned as storage.ErrConflict so the caller can retry.
+// whose last finalizer is gone is deleted instead, as upstream does, unless its grace
+// period is still running (a pod the kubelet is stopping: it finishes the deletion). A
+// conflict is returned as storage.ErrConflict so the caller can retry.
 func (s *Store) write(ctx context.Context, key string, obj runtime.Object, kv *storage.KeyValue, dryRun bool) (runtime.Object, error) {
 	acc, err := accessor(obj)
 	if err != nil {
 		return nil, err
 	}
-	if acc.GetDeletionTimestamp() != nil && len(acc.GetFinalizers()) == 0 && !s.keepWhileDeleting(obj) {
+	if deletionDue(acc) && len(acc.GetFinalizers()) == 0 && !s.keepWhileDeleting(obj) {
 		if dryRun {
 			return obj, nil
 		}
@@ -179,6 +180,16 @@ func (s *Store) write(ctx context.Context, key string, obj runtime.Object, kv *s
 		return nil, err
 	}
 	return obj, setRV(obj, nkv.ModRevision)
+}
+
+// deletionDue reports whether the object is being deleted with no grace period left to
+// wait for (upstream's ShouldDeleteDuringUpdate).
+func deletionDue(acc metav1.Object) bool {
+	if acc.GetDeletionTimestamp() == nil {
+		return false
+	}
+	g := acc.GetDeletionGracePeriodSeconds()
+	return g == nil || *g == 0
 }
 
 // keepWhileDeleting reports whether an object being deleted must stay although its

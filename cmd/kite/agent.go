@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +17,7 @@ import (
 
 	"kite/datadir"
 	"kite/kubelet"
+	"kite/kubelet/server"
 	"kite/pki"
 )
 
@@ -25,6 +28,38 @@ type agentOptions struct {
 	runtimeEndpoint string
 	imageDirs       []string
 	nodeName        string
+	// kubeletPort is the agent's HTTPS port (upstream kubelet's 10250).
+	kubeletPort int
+}
+
+// kubeletCertNames are the file names (in DATA-DIR/pki) of the node agent's serving
+// certificate and of the API server's client certificate toward agents.
+const (
+	kubeletServingCertName = "kubelet-server"
+	kubeletClientCertName  = "apiserver-kubelet-client"
+)
+
+// agentNodeName is the name of this machine's Node: --node-name, else the hostname in
+// lower case.
+func agentNodeName(o agentOptions) (string, error) {
+	if o.nodeName != "" {
+		return o.nodeName, nil
+	}
+	h, err := os.Hostname()
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(h), nil
+}
+
+// kubeletClientCert is the API server's client certificate toward node agents, with
+// upstream's subject (kube-apiserver-kubelet-client in system:masters).
+func kubeletClientCert(dir *datadir.Dir) (tls.Certificate, error) {
+	c, err := pki.EnsureClient(pki.Config{Dir: dir.PKI()}, kubeletClientCertName, server.APIServerUser, pki.AdminGroup)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(c.CertPEM, c.KeyPEM)
 }
 
 // agentCertName is the file name (in DATA-DIR/pki) of the node agent's client
@@ -36,13 +71,9 @@ const agentCertName = "kubelet"
 // runs until ctx ends; the returned channel is closed when it has stopped. Failures to
 // start are logged and leave the API server running without a node.
 func startAgent(ctx context.Context, o agentOptions, dir *datadir.Dir, url string, caPEM []byte, address net.IP, logger *slog.Logger, say func(string, ...any)) (<-chan struct{}, error) {
-	name := o.nodeName
-	if name == "" {
-		h, err := os.Hostname()
-		if err != nil {
-			return nil, err
-		}
-		name = strings.ToLower(h)
+	name, err := agentNodeName(o)
+	if err != nil {
+		return nil, err
 	}
 	cert, err := pki.EnsureClient(pki.Config{Dir: dir.PKI()}, agentCertName, "system:node:"+name, "system:nodes")
 	if err != nil {
@@ -50,6 +81,17 @@ func startAgent(ctx context.Context, o agentOptions, dir *datadir.Dir, url strin
 	}
 	if address == nil {
 		address = net.IPv4(127, 0, 0, 1)
+	}
+	// The agent's HTTPS server presents a certificate of the cluster CA for the names
+	// the API server may dial it at, and serves only clients the cluster CA signed.
+	serving, err := pki.EnsureServing(pki.Config{Dir: dir.PKI()}, kubeletServingCertName, "system:node:"+name,
+		name, "localhost", "127.0.0.1", address.String())
+	if err != nil {
+		return nil, err
+	}
+	clientCAs := x509.NewCertPool()
+	if !clientCAs.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("node agent: the cluster CA certificate is not usable")
 	}
 	imageDirs := make([]string, 0, len(o.imageDirs))
 	for _, d := range o.imageDirs {
@@ -72,6 +114,9 @@ func startAgent(ctx context.Context, o agentOptions, dir *datadir.Dir, url strin
 		ImageDirs:       imageDirs,
 		RuntimeEndpoint: o.runtimeEndpoint,
 		KubeletVersion:  kiteVersion().GitVersion,
+		ServerPort:      o.kubeletPort,
+		ServingCert:     serving,
+		ClientCAs:       clientCAs,
 		Logger:          logger,
 	}
 	done := make(chan struct{})

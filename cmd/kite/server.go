@@ -35,8 +35,12 @@ type serverOptions struct {
 	disableControllers bool
 	// disableScheduler leaves the scheduler off: pods wait unscheduled.
 	disableScheduler bool
-	agent            agentOptions
-	memory           memoryOptions
+	// profiling serves /debug/pprof/, as kube-apiserver's flag of the same name.
+	profiling bool
+	// simulatedNodes runs that many simulated nodes in place of the node agent.
+	simulatedNodes int
+	agent          agentOptions
+	memory         memoryOptions
 }
 
 func serverFlags(o *serverOptions) *pflag.FlagSet {
@@ -64,8 +68,14 @@ func serverFlags(o *serverOptions) *pflag.FlagSet {
 		"Directory of image tarballs the node agent imports at start, besides DATA-DIR/images (repeatable).")
 	fs.StringVar(&o.agent.nodeName, "node-name", "",
 		"Name of this machine's Node (default: the hostname in lower case).")
+	fs.IntVar(&o.agent.kubeletPort, "kubelet-port", 10250,
+		"Port of the node agent's HTTPS server (container logs, exec, attach, port-forward), as kubelet's.")
 	fs.BoolVar(&o.agent.cleanup, "cleanup", false,
 		"Remove what the node agent of DATA-DIR left on the host (pods, containerd and its state, the kite0 bridge, KITE- iptables chains) and exit.")
+	fs.BoolVar(&o.profiling, "profiling", true,
+		"Serve Go's profiles at /debug/pprof/ to authenticated clients.")
+	fs.IntVar(&o.simulatedNodes, "simulated-nodes", 0,
+		"Register this many simulated nodes (kite-sim-0 …) that run pods without containers, as kwok does, and start no node agent.")
 	o.memory.addFlags(fs)
 	return fs
 }
@@ -103,6 +113,13 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, sta
 	}
 	if o.historyRetention <= 0 {
 		return usageError(stderr, "kite server", fmt.Errorf("--history-retention must be positive, not %s", o.historyRetention))
+	}
+	if o.simulatedNodes < 0 {
+		return usageError(stderr, "kite server", fmt.Errorf("--simulated-nodes must not be negative, not %d", o.simulatedNodes))
+	}
+	if o.simulatedNodes > 0 {
+		// Simulated nodes take the place of this machine's node.
+		o.agent.disableAgent = true
 	}
 	if err := o.memory.apply(); err != nil {
 		return usageError(stderr, "kite server", err)
@@ -207,7 +224,23 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 		return fail(stderr, exitUsage, err)
 	}
 
+	// Pods' logs and streams go through the node agent's HTTPS server, which only serves
+	// the API server's kubelet-client identity.
+	kubeletClient, err := kubeletClientCert(dir)
+	if err != nil {
+		ln.Close()
+		return fail(stderr, exitFailure, err)
+	}
+	localNode := ""
+	if !o.agent.disableAgent {
+		if localNode, err = agentNodeName(o.agent); err != nil {
+			ln.Close()
+			return fail(stderr, exitFailure, err)
+		}
+	}
 	srv, err := apiserver.New(apiserver.Config{
+		KubeletClientCert: kubeletClient,
+		LocalNode:         localNode,
 		Store:             store,
 		Version:           kiteVersion(),
 		ServingCert:       bundle.Serving,
@@ -216,6 +249,7 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 		AdvertiseAddress:  advertiseAddress(o.bindAddress),
 		Logger:            logger,
 		LogCheck:          logw.Check,
+		Profiling:         o.profiling,
 	})
 	if err != nil {
 		ln.Close()
@@ -245,6 +279,14 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 			return fail(stderr, exitFailure, err)
 		}
 		say("scheduler started %s in %s", who, took())
+	}
+	if o.simulatedNodes > 0 {
+		serveCtx, err = startSimulatedNodes(ctx, serveCtx, o.simulatedNodes, pki.Config{Dir: dir.PKI()}, server, bundle.CAPEM, logger)
+		if err != nil {
+			ln.Close()
+			return fail(stderr, exitFailure, err)
+		}
+		say("%d simulated nodes starting in the background", o.simulatedNodes)
 	}
 	if !o.agent.disableAgent {
 		agentDone, err := startAgent(ctx, o.agent, dir, server, bundle.CAPEM, advertiseAddress(o.bindAddress), logger, say)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,8 +15,9 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"kite/controllers/worker"
 )
 
 // Config is what the controller needs.
@@ -40,14 +40,11 @@ type Config struct {
 
 // Controller empties and finalizes namespaces that are being deleted.
 type Controller struct {
-	logger  *slog.Logger
-	workers int
-	lister  corelisters.NamespaceLister
-	synced  cache.InformerSynced
-	queue   workqueue.TypedRateLimitingInterface[string]
-	deleter *deleter
-	handle  cache.ResourceEventHandlerRegistration
-	inform  cache.SharedIndexInformer
+	logger   *slog.Logger
+	lister   corelisters.NamespaceLister
+	queue    *worker.Queue
+	deleter  *deleter
+	handlers worker.Handlers
 }
 
 // New makes the controller and registers its handlers with the informer.
@@ -71,13 +68,8 @@ func New(cfg Config) (*Controller, error) {
 		cfg.Clock = clock.RealClock{}
 	}
 	c := &Controller{
-		logger:  cfg.Logger.With("controller", "namespace"),
-		workers: cfg.Workers,
-		lister:  cfg.Namespaces.Lister(),
-		inform:  cfg.Namespaces.Informer(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "namespace"}),
+		logger: cfg.Logger.With("controller", "namespace"),
+		lister: cfg.Namespaces.Lister(),
 		deleter: &deleter{
 			client:      cfg.Client,
 			metadata:    cfg.Metadata,
@@ -86,17 +78,17 @@ func New(cfg Config) (*Controller, error) {
 			unsupported: map[verbKey]bool{},
 		},
 	}
-	c.synced = c.inform.HasSynced
+	inf := cfg.Namespaces.Informer()
+	c.queue = worker.New(worker.Config{Name: "namespace", Sync: c.pass, Workers: cfg.Workers,
+		Synced: []cache.InformerSynced{inf.HasSynced}, Logger: c.logger})
 	// Failed passes are retried through the rate-limited queue, so no periodic
 	// resync is needed (the shared informers have none).
-	reg, err := c.inform.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.handlers.Add(inf, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("namespace controller: %w", err)
 	}
-	c.handle = reg
 	return c, nil
 }
 
@@ -113,46 +105,21 @@ func (c *Controller) enqueue(obj any) {
 
 // Run processes namespaces until ctx ends, then waits for its workers.
 func (c *Controller) Run(ctx context.Context) {
-	defer c.queue.ShutDown()
-	defer func() { _ = c.inform.RemoveEventHandler(c.handle) }()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return
-	}
-	c.logger.Info("started", "workers", c.workers)
-	var wg sync.WaitGroup
-	for range c.workers {
-		wg.Go(func() {
-			for c.next(ctx) {
-			}
-		})
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
+	defer c.handlers.Remove()
+	c.queue.Run(ctx)
 }
 
-// next processes one namespace; it returns false once the queue is shut down.
-func (c *Controller) next(ctx context.Context) bool {
-	name, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(name)
+// pass is one pass over namespace name, as the queue's sync. Content still being
+// deleted is not a failure: the namespace is looked at again when it should be gone,
+// without back-off (the queue forgets the key's failures on a nil return).
+func (c *Controller) pass(ctx context.Context, name string) error {
 	err := c.sync(ctx, name)
 	var remaining *remainingError
-	switch {
-	case err == nil:
-		c.queue.Forget(name)
-	case errors.As(err, &remaining):
-		// Not a failure: look again when the content should be gone.
-		c.queue.Forget(name)
+	if errors.As(err, &remaining) {
 		c.queue.AddAfter(name, remaining.estimate/2)
-	case ctx.Err() != nil:
-	default:
-		c.logger.Warn("emptying namespace failed; will retry", "namespace", name, "err", err)
-		c.queue.AddRateLimited(name)
+		return nil
 	}
-	return true
+	return err
 }
 
 // sync empties the namespace name if it is being deleted.

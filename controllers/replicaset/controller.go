@@ -14,7 +14,6 @@ import (
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
-	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
@@ -25,16 +24,20 @@ import (
 // burstReplicas caps the pods one sync creates or deletes, as upstream.
 const burstReplicas = 500
 
-// controllerKind is what the ReplicaSet's pods name as their controller.
-var controllerKind = appsv1.SchemeGroupVersion.WithKind("ReplicaSet")
+// everything selects every object of a lister.
+var everything = labels.Everything()
 
 // Config is what the controller needs.
 type Config struct {
 	// Client reaches the API server. Required.
 	Client kubernetes.Interface
-	// ReplicaSets and Pods are shared informers. Required.
-	ReplicaSets appsinformers.ReplicaSetInformer
-	Pods        coreinformers.PodInformer
+	// ReplicaSets and Pods are shared informers. Pods is required, and one of
+	// ReplicaSets and ReplicationControllers: the controller keeps the pods of that
+	// kind (a ReplicationController is kept exactly as a ReplicaSet would be, with
+	// events from replication-controller).
+	ReplicaSets            appsinformers.ReplicaSetInformer
+	ReplicationControllers coreinformers.ReplicationControllerInformer
+	Pods                   coreinformers.PodInformer
 	// Workers is how many ReplicaSets are synced at once. Default 5, as upstream.
 	Workers int
 	// Logger; default slog.Default().
@@ -48,18 +51,24 @@ type Controller struct {
 	client   kubernetes.Interface
 	logger   *slog.Logger
 	clock    clock.Clock
-	rsLister appslisters.ReplicaSetLister
+	kind     kind
 	queue    *worker.Queue
 	expect   *expectations
 	recorder *worker.Recorder
-	removers []func()
+	handlers worker.Handlers
 	podLst   corelisters.PodLister
 }
 
 // New makes the controller and registers its handlers with the informers.
 func New(cfg Config) (*Controller, error) {
-	if cfg.Client == nil || cfg.ReplicaSets == nil || cfg.Pods == nil {
-		return nil, errors.New("replicaset controller: Client, ReplicaSets and Pods are required")
+	if cfg.Client == nil || cfg.Pods == nil || (cfg.ReplicaSets == nil) == (cfg.ReplicationControllers == nil) {
+		return nil, errors.New("replicaset controller: Client, Pods and one of ReplicaSets and ReplicationControllers are required")
+	}
+	var k kind
+	if cfg.ReplicaSets != nil {
+		k = replicaSets{client: cfg.Client, inf: cfg.ReplicaSets, lister: cfg.ReplicaSets.Lister()}
+	} else {
+		k = replicationControllers{client: cfg.Client, inf: cfg.ReplicationControllers, lister: cfg.ReplicationControllers.Lister()}
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 5
@@ -72,62 +81,60 @@ func New(cfg Config) (*Controller, error) {
 	}
 	c := &Controller{
 		client:   cfg.Client,
-		logger:   cfg.Logger.With("controller", "replicaset"),
+		logger:   cfg.Logger.With("controller", k.component()),
 		clock:    cfg.Clock,
-		rsLister: cfg.ReplicaSets.Lister(),
+		kind:     k,
 		podLst:   cfg.Pods.Lister(),
 		expect:   newExpectations(cfg.Clock),
-		recorder: worker.NewRecorder(cfg.Client, "replicaset-controller"),
+		recorder: worker.NewRecorder(cfg.Client, k.component()+"-controller"),
 	}
-	rsInf, podInf := cfg.ReplicaSets.Informer(), cfg.Pods.Informer()
-	c.queue = worker.New(worker.Config{Name: "replicaset", Sync: c.sync, Workers: cfg.Workers,
+	rsInf, podInf := k.informer(), cfg.Pods.Informer()
+	c.queue = worker.New(worker.Config{Name: k.component(), Sync: c.sync, Workers: cfg.Workers,
 		Synced: []cache.InformerSynced{rsInf.HasSynced, podInf.HasSynced}, Logger: c.logger})
-	rsReg, err := rsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.handlers.Add(rsInf, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueRS,
 		UpdateFunc: c.updateRS,
 		DeleteFunc: c.deleteRS,
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("replicaset controller: %w", err)
 	}
-	podReg, err := podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.handlers.Add(podInf, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.addPod,
 		UpdateFunc: c.updatePod,
 		DeleteFunc: c.deletePod,
-	})
-	if err != nil {
-		_ = rsInf.RemoveEventHandler(rsReg)
+	}); err != nil {
 		return nil, fmt.Errorf("replicaset controller: %w", err)
-	}
-	c.removers = []func(){
-		func() { _ = rsInf.RemoveEventHandler(rsReg) },
-		func() { _ = podInf.RemoveEventHandler(podReg) },
 	}
 	return c, nil
 }
 
 // Run syncs ReplicaSets until ctx ends, then waits for its workers.
 func (c *Controller) Run(ctx context.Context) {
-	defer func() {
-		for _, r := range c.removers {
-			r()
-		}
-	}()
+	defer c.handlers.Remove()
 	defer c.recorder.Start()()
 	c.queue.Run(ctx)
 }
 
 func keyOf(namespace, name string) string { return namespace + "/" + name }
 
-func (c *Controller) enqueueRS(obj any) {
+// view returns obj as a ReplicaSet: informers hand the kind's own objects, and the
+// handlers pass on the ReplicaSet view of them.
+func (c *Controller) view(obj any) (*appsv1.ReplicaSet, bool) {
 	if rs, ok := obj.(*appsv1.ReplicaSet); ok {
+		return rs, true
+	}
+	return c.kind.asReplicaSet(obj)
+}
+
+func (c *Controller) enqueueRS(obj any) {
+	if rs, ok := c.view(obj); ok {
 		c.queue.Add(keyOf(rs.Namespace, rs.Name))
 	}
 }
 
 func (c *Controller) updateRS(old, cur any) {
-	o, ok1 := old.(*appsv1.ReplicaSet)
-	n, ok2 := cur.(*appsv1.ReplicaSet)
+	o, ok1 := c.view(old)
+	n, ok2 := c.view(cur)
 	if !ok1 || !ok2 {
 		return
 	}
@@ -139,10 +146,7 @@ func (c *Controller) updateRS(old, cur any) {
 }
 
 func (c *Controller) deleteRS(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	rs, ok := obj.(*appsv1.ReplicaSet)
+	rs, ok := c.view(worker.Unwrap(obj))
 	if !ok {
 		return
 	}
@@ -154,10 +158,11 @@ func (c *Controller) deleteRS(obj any) {
 // controllerOf returns the ReplicaSet that controls pod, or nil.
 func (c *Controller) controllerOf(pod *corev1.Pod) *appsv1.ReplicaSet {
 	ref := metav1.GetControllerOf(pod)
-	if ref == nil || ref.Kind != controllerKind.Kind || ref.APIVersion != controllerKind.GroupVersion().String() {
+	gvk := c.kind.gvk()
+	if ref == nil || ref.Kind != gvk.Kind || ref.APIVersion != gvk.GroupVersion().String() {
 		return nil
 	}
-	rs, err := c.rsLister.ReplicaSets(pod.Namespace).Get(ref.Name)
+	rs, err := c.kind.get(pod.Namespace, ref.Name)
 	if err != nil || rs.UID != ref.UID {
 		return nil
 	}
@@ -166,7 +171,7 @@ func (c *Controller) controllerOf(pod *corev1.Pod) *appsv1.ReplicaSet {
 
 // matching returns the ReplicaSets whose selector selects pod: candidates to adopt it.
 func (c *Controller) matching(pod *corev1.Pod) []*appsv1.ReplicaSet {
-	all, err := c.rsLister.ReplicaSets(pod.Namespace).List(labels.Everything())
+	all, err := c.kind.list(pod.Namespace)
 	if err != nil {
 		return nil
 	}
@@ -248,10 +253,7 @@ func (c *Controller) updatePod(old, cur any) {
 }
 
 func (c *Controller) deletePod(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
+	pod, ok := worker.Object[*corev1.Pod](obj)
 	if !ok {
 		return
 	}

@@ -4,17 +4,21 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
+
+	"kite/controllers/controllertest"
 )
 
 func newRS(name string, replicas int32) *appsv1.ReplicaSet {
@@ -35,46 +39,62 @@ func newRS(name string, replicas int32) *appsv1.ReplicaSet {
 // generateName, so a reactor does, as the API server would.
 func start(t *testing.T, objs ...runtime.Object) *fake.Clientset {
 	t.Helper()
+	return startKind(t, false, nil, objs...)
+}
+
+// startKind runs the controller for ReplicationControllers (rcs) or ReplicaSets;
+// prepare, when set, adds reactors before anything runs.
+func startKind(t *testing.T, rcs bool, prepare func(*fake.Clientset), objs ...runtime.Object) *fake.Clientset {
+	t.Helper()
 	client := fake.NewClientset(objs...)
-	n := 0
+	var n atomic.Int64
 	client.PrependReactor("create", "pods", func(a clienttesting.Action) (bool, runtime.Object, error) {
 		p := a.(clienttesting.CreateAction).GetObject().(*corev1.Pod)
 		if p.Name == "" {
-			n++
-			p.Name = fmt.Sprintf("%s%d", p.GenerateName, n)
+			p.Name = fmt.Sprintf("%s%d", p.GenerateName, n.Add(1))
 		}
 		return false, nil, nil
 	})
+	// The fake stores a status update whole; the API server keeps the stored spec, so a
+	// status written from a stale copy cannot undo a scale. Do the same.
+	for _, gvr := range []schema.GroupVersionResource{appsv1.SchemeGroupVersion.WithResource("replicasets"), corev1.SchemeGroupVersion.WithResource("replicationcontrollers")} {
+		client.PrependReactor("update", gvr.Resource, func(a clienttesting.Action) (bool, runtime.Object, error) {
+			if a.GetSubresource() != "status" {
+				return false, nil, nil
+			}
+			obj := a.(clienttesting.UpdateAction).GetObject()
+			m, _ := meta.Accessor(obj)
+			cur, err := client.Tracker().Get(gvr, m.GetNamespace(), m.GetName())
+			if err != nil {
+				return true, nil, err
+			}
+			switch o := obj.(type) {
+			case *appsv1.ReplicaSet:
+				c := cur.(*appsv1.ReplicaSet).DeepCopy()
+				c.Status = o.Status
+				obj = c
+			case *corev1.ReplicationController:
+				c := cur.(*corev1.ReplicationController).DeepCopy()
+				c.Status = o.Status
+				obj = c
+			}
+			return true, obj, client.Tracker().Update(gvr, obj, m.GetNamespace())
+		})
+	}
+	if prepare != nil {
+		prepare(client)
+	}
 	f := informers.NewSharedInformerFactory(client, 0)
-	c, err := New(Config{Client: client, ReplicaSets: f.Apps().V1().ReplicaSets(), Pods: f.Core().V1().Pods()})
+	cfg := Config{Client: client, ReplicaSets: f.Apps().V1().ReplicaSets(), Pods: f.Core().V1().Pods()}
+	if rcs {
+		cfg.ReplicaSets, cfg.ReplicationControllers = nil, f.Core().V1().ReplicationControllers()
+	}
+	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	f.Start(ctx.Done())
-	go func() { defer close(done); c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		f.Shutdown()
-	})
+	controllertest.Run(t, f, c.Run)
 	return client
-}
-
-func waitFor(t *testing.T, what string, cond func() string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		msg := cond()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s: %s", what, msg)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // controlled lists the active pods rs controls.
@@ -101,7 +121,7 @@ func hasPods(client *fake.Clientset, rs string, n int) func() string {
 func TestReplicaSetCreatesScalesAndReports(t *testing.T) {
 	client := start(t, newRS("web", 3))
 	ctx := context.Background()
-	waitFor(t, "3 pods", hasPods(client, "web", 3))
+	controllertest.WaitFor(t, "3 pods", hasPods(client, "web", 3))
 	for _, p := range controlled(client, "web") {
 		ref := metav1.GetControllerOf(&p)
 		if !strings.HasPrefix(p.Name, "web-") || p.Labels["tier"] != "web" || ref.Kind != "ReplicaSet" ||
@@ -109,7 +129,7 @@ func TestReplicaSetCreatesScalesAndReports(t *testing.T) {
 			t.Errorf("pod %s: labels %v, controller %+v", p.Name, p.Labels, ref)
 		}
 	}
-	waitFor(t, "status", func() string {
+	controllertest.WaitFor(t, "status", func() string {
 		rs, _ := client.AppsV1().ReplicaSets("default").Get(ctx, "web", metav1.GetOptions{})
 		if rs.Status.Replicas != 3 || rs.Status.FullyLabeledReplicas != 3 || rs.Status.ObservedGeneration != 1 {
 			return fmt.Sprintf("%+v", rs.Status)
@@ -123,8 +143,8 @@ func TestReplicaSetCreatesScalesAndReports(t *testing.T) {
 	if _, err := client.AppsV1().ReplicaSets("default").Update(ctx, rs, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "scale down to 1", hasPods(client, "web", 1))
-	waitFor(t, "events", func() string {
+	controllertest.WaitFor(t, "scale down to 1", hasPods(client, "web", 1))
+	controllertest.WaitFor(t, "events", func() string {
 		evs, _ := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{})
 		var created, deleted int
 		for _, e := range evs.Items {
@@ -146,7 +166,7 @@ func TestReplicaSetAdoptsAndReleases(t *testing.T) {
 	orphan := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stray", Namespace: "default", UID: "stray-uid", Labels: map[string]string{"app": "web"}}}
 	client := start(t, newRS("web", 2), orphan)
 	ctx := context.Background()
-	waitFor(t, "2 pods, the orphan among them", func() string {
+	controllertest.WaitFor(t, "2 pods, the orphan among them", func() string {
 		pods := controlled(client, "web")
 		for _, p := range pods {
 			if p.Name == "stray" && len(pods) == 2 {
@@ -169,7 +189,7 @@ func TestReplicaSetAdoptsAndReleases(t *testing.T) {
 	if _, err := client.CoreV1().Pods("default").Update(ctx, p, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "released and replaced", func() string {
+	controllertest.WaitFor(t, "released and replaced", func() string {
 		p, _ := client.CoreV1().Pods("default").Get(ctx, "stray", metav1.GetOptions{})
 		if metav1.GetControllerOf(p) != nil {
 			return "stray still controlled"

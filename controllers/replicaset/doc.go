@@ -1,5 +1,9 @@
 // Package replicaset is the ReplicaSet controller: it keeps spec.replicas pods that
-// match a ReplicaSet's selector and are controlled by it, as upstream's does.
+// match a ReplicaSet's selector and are controlled by it, as upstream's does. The same
+// controller, built for ReplicationControllers (Config.ReplicationControllers), is
+// upstream's replication manager: the sync sees each ReplicationController as a
+// ReplicaSet (kind.go) and writes its status back, so both kinds share one sync; its
+// events come from replication-controller.
 //
 // A sync of one ReplicaSet:
 //  1. claims pods: among the active pods of its namespace (not Succeeded, Failed or
@@ -19,7 +23,8 @@
 //
 // Events are upstream's: SuccessfulCreate "Created pod: NAME", SuccessfulDelete
 // "Deleted pod: NAME", FailedCreate "Error creating: ERR", FailedDelete "Error
-// deleting: ERR", from the component replicaset-controller.
+// deleting: ERR", from the component replicaset-controller (replication-controller
+// for ReplicationControllers).
 //
 // Invariants: informer handlers only enqueue; workers sync one ReplicaSet at a time
 // (the queue never hands the same key to two workers); a ReplicaSet being deleted

@@ -7,7 +7,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -55,12 +54,7 @@ func calculateStatus(rs *appsv1.ReplicaSet, owned []*corev1.Pod, terminating int
 // returns the ReplicaSet as the server has it afterwards.
 func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, status appsv1.ReplicaSetStatus) (*appsv1.ReplicaSet, error) {
 	status.ObservedGeneration = rs.Generation
-	if apiequality.Semantic.DeepEqual(rs.Status, status) {
-		return rs, nil
-	}
-	cp := rs.DeepCopy()
-	cp.Status = status
-	out, err := c.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, cp, metav1.UpdateOptions{})
+	out, err := c.kind.writeStatus(ctx, rs, status)
 	if err != nil {
 		// A conflict means the cache was behind: the event that follows syncs again.
 		return nil, err

@@ -2,9 +2,7 @@ package replicaset
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -15,7 +13,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
+
+	"kite/controllers/claim"
 )
 
 // sync brings the ReplicaSet key to its desired state; see the package documentation.
@@ -24,7 +23,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if !ok {
 		return nil
 	}
-	rs, err := c.rsLister.ReplicaSets(ns).Get(name)
+	rs, err := c.kind.get(ns, name)
 	if apierrors.IsNotFound(err) {
 		c.expect.forget(key)
 		return nil
@@ -96,82 +95,17 @@ func cutKey(key string) (string, string, bool) {
 // claim returns the pods rs controls after adopting the orphans it selects and
 // releasing the pods it controls but no longer selects.
 func (c *Controller) claim(ctx context.Context, rs *appsv1.ReplicaSet, selector labels.Selector, pods []*corev1.Pod) ([]*corev1.Pod, error) {
-	var owned []*corev1.Pod
-	var errs []error
-	adoptChecked := false
-	for _, p := range pods {
-		ref := metav1.GetControllerOf(p)
-		matches := selector.Matches(labels.Set(p.Labels))
-		switch {
-		case ref != nil && ref.UID == rs.UID:
-			if matches {
-				owned = append(owned, p)
-				continue
-			}
-			if rs.DeletionTimestamp != nil {
-				continue
-			}
-			if err := c.release(ctx, rs, p); err != nil {
-				errs = append(errs, err)
-			}
-		case ref != nil:
-			// Another controller's.
-		case matches && rs.DeletionTimestamp == nil && p.DeletionTimestamp == nil:
-			if !adoptChecked {
-				// The cache may lag behind a deletion of the ReplicaSet: check live
-				// once before taking anything.
-				fresh, err := c.client.AppsV1().ReplicaSets(rs.Namespace).Get(ctx, rs.Name, metav1.GetOptions{})
-				if err != nil {
-					return nil, err
-				}
-				if fresh.UID != rs.UID {
-					return nil, fmt.Errorf("original ReplicaSet %s/%s is gone: got uid %s, wanted %s", rs.Namespace, rs.Name, fresh.UID, rs.UID)
-				}
-				if fresh.DeletionTimestamp != nil {
-					return nil, fmt.Errorf("ReplicaSet %s/%s has just been deleted at %v", rs.Namespace, rs.Name, fresh.DeletionTimestamp)
-				}
-				adoptChecked = true
-			}
-			adopted, err := c.adopt(ctx, rs, p)
-			switch {
-			case err == nil:
-				owned = append(owned, adopted)
-			case apierrors.IsNotFound(err):
-			default:
-				errs = append(errs, err)
-			}
-		}
+	podClient := c.client.CoreV1().Pods(rs.Namespace)
+	getLive := func(ctx context.Context, name string, _ metav1.GetOptions) (*appsv1.ReplicaSet, error) {
+		return c.kind.getLive(ctx, rs.Namespace, name)
 	}
-	return owned, errors.Join(errs...)
-}
-
-// adopt makes rs the controller of the orphan p.
-func (c *Controller) adopt(ctx context.Context, rs *appsv1.ReplicaSet, p *corev1.Pod) (*corev1.Pod, error) {
-	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
-		"ownerReferences": []metav1.OwnerReference{*metav1.NewControllerRef(rs, controllerKind)},
-		"uid":             p.UID,
-	}})
-	if err != nil {
-		return nil, err
-	}
-	return c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-}
-
-// release removes rs's ownerReference from p.
-func (c *Controller) release(ctx context.Context, rs *appsv1.ReplicaSet, p *corev1.Pod) error {
-	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
-		"ownerReferences": []map[string]any{{"$patch": "delete", "uid": rs.UID}},
-		"uid":             p.UID,
-	}})
-	if err != nil {
-		return err
-	}
-	_, err = c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	if apierrors.IsNotFound(err) || apierrors.IsInvalid(err) {
-		// Gone, or its uid changed (the uid in the patch no longer matches).
-		return nil
-	}
-	return err
+	return claim.Objects(ctx, claim.Config[*corev1.Pod]{
+		Owner:    rs,
+		Match:    func(p *corev1.Pod) bool { return selector.Matches(labels.Set(p.Labels)) },
+		CanAdopt: claim.Recheck(rs, c.kind.gvk().Kind, getLive),
+		Adopt:    claim.Adopter(rs, c.kind.gvk(), podClient.Patch),
+		Release:  claim.Releaser(rs, podClient.Patch),
+	}, pods)
 }
 
 // manage creates or deletes pods so that rs controls spec.replicas of them.
@@ -181,7 +115,15 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, owned []
 	case diff < 0:
 		n := min(-diff, burstReplicas)
 		c.expect.expectCreations(key, n)
-		created, err := slowStart(n, func() error { return c.createPod(ctx, rs) })
+		created, err := slowStart(n, func() error {
+			err := c.createPod(ctx, rs)
+			if err != nil {
+				// No informer will see this pod: the next sync must try again (and
+				// keep ReplicaFailure) rather than wait for it.
+				c.expect.creationObserved(key)
+			}
+			return err
+		})
 		// Creations that were never tried will never be observed.
 		for range n - created {
 			c.expect.creationObserved(key)
@@ -242,7 +184,7 @@ func (c *Controller) createPod(ctx context.Context, rs *appsv1.ReplicaSet) error
 			Labels:          maps.Clone(t.Labels),
 			Annotations:     maps.Clone(t.Annotations),
 			Finalizers:      slices.Clone(t.Finalizers),
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, controllerKind)},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, c.kind.gvk())},
 		},
 		Spec: *t.Spec.DeepCopy(),
 	}
@@ -252,10 +194,10 @@ func (c *Controller) createPod(ctx context.Context, rs *appsv1.ReplicaSet) error
 			// The namespace is going; so is the ReplicaSet.
 			return nil
 		}
-		c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
+		c.recorder.Eventf(c.kind.eventObject(rs), corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 		return err
 	}
-	c.recorder.Eventf(rs, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", created.Name)
+	c.recorder.Eventf(c.kind.eventObject(rs), corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", created.Name)
 	return nil
 }
 
@@ -266,9 +208,9 @@ func (c *Controller) deletePodOf(ctx context.Context, rs *appsv1.ReplicaSet, p *
 		return nil
 	}
 	if err != nil {
-		c.recorder.Eventf(rs, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
+		c.recorder.Eventf(c.kind.eventObject(rs), corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
 		return err
 	}
-	c.recorder.Eventf(rs, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", p.Name)
+	c.recorder.Eventf(c.kind.eventObject(rs), corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", p.Name)
 	return nil
 }

@@ -52,7 +52,7 @@ type Publisher struct {
 	nsLister corelisters.NamespaceLister
 	cmLister corelisters.ConfigMapLister
 	queue    *worker.Queue
-	removers []func()
+	handlers worker.Handlers
 }
 
 // New makes the publisher and registers its handlers with the informers.
@@ -79,24 +79,17 @@ func New(cfg Config) (*Publisher, error) {
 	nsInf, cmInf := cfg.Namespaces.Informer(), cfg.ConfigMaps.Informer()
 	p.queue = worker.New(worker.Config{Name: "root_ca_cert_publisher", Sync: p.sync, Workers: cfg.Workers,
 		Synced: []cache.InformerSynced{nsInf.HasSynced, cmInf.HasSynced}, Logger: p.logger})
-	nsReg, err := nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := p.handlers.Add(nsInf, cache.ResourceEventHandlerFuncs{
 		AddFunc:    p.enqueueNamespace,
 		UpdateFunc: func(_, obj any) { p.enqueueNamespace(obj) },
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("root CA publisher: %w", err)
 	}
-	cmReg, err := cmInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := p.handlers.Add(cmInf, cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(_, obj any) { p.enqueueConfigMap(obj) },
 		DeleteFunc: p.enqueueConfigMap,
-	})
-	if err != nil {
-		_ = nsInf.RemoveEventHandler(nsReg)
+	}); err != nil {
 		return nil, fmt.Errorf("root CA publisher: %w", err)
-	}
-	p.removers = []func(){
-		func() { _ = nsInf.RemoveEventHandler(nsReg) },
-		func() { _ = cmInf.RemoveEventHandler(cmReg) },
 	}
 	return p, nil
 }
@@ -108,21 +101,14 @@ func (p *Publisher) enqueueNamespace(obj any) {
 }
 
 func (p *Publisher) enqueueConfigMap(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == ConfigMapName {
+	if cm, ok := worker.Object[*corev1.ConfigMap](obj); ok && cm.Name == ConfigMapName {
 		p.queue.Add(cm.Namespace)
 	}
 }
 
 // Run handles namespaces until ctx ends, then waits for its workers.
 func (p *Publisher) Run(ctx context.Context) {
-	defer func() {
-		for _, r := range p.removers {
-			r()
-		}
-	}()
+	defer p.handlers.Remove()
 	p.queue.Run(ctx)
 }
 

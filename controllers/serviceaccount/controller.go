@@ -40,7 +40,7 @@ type Controller struct {
 	nsLister corelisters.NamespaceLister
 	saLister corelisters.ServiceAccountLister
 	queue    *worker.Queue
-	removers []func()
+	handlers worker.Handlers
 }
 
 // New makes the controller and registers its handlers with the informers.
@@ -63,23 +63,16 @@ func New(cfg Config) (*Controller, error) {
 	nsInf, saInf := cfg.Namespaces.Informer(), cfg.ServiceAccounts.Informer()
 	c.queue = worker.New(worker.Config{Name: "serviceaccount", Sync: c.sync, Workers: cfg.Workers,
 		Synced: []cache.InformerSynced{nsInf.HasSynced, saInf.HasSynced}, Logger: c.logger})
-	nsReg, err := nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.handlers.Add(nsInf, cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { c.enqueueNamespace(obj) },
 		UpdateFunc: func(_, obj any) { c.enqueueNamespace(obj) },
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("serviceaccount controller: %w", err)
 	}
-	saReg, err := saInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.handlers.Add(saInf, cache.ResourceEventHandlerFuncs{
 		DeleteFunc: c.serviceAccountDeleted,
-	})
-	if err != nil {
-		_ = nsInf.RemoveEventHandler(nsReg)
+	}); err != nil {
 		return nil, fmt.Errorf("serviceaccount controller: %w", err)
-	}
-	c.removers = []func(){
-		func() { _ = nsInf.RemoveEventHandler(nsReg) },
-		func() { _ = saInf.RemoveEventHandler(saReg) },
 	}
 	return c, nil
 }
@@ -91,21 +84,14 @@ func (c *Controller) enqueueNamespace(obj any) {
 }
 
 func (c *Controller) serviceAccountDeleted(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	if sa, ok := obj.(*corev1.ServiceAccount); ok && sa.Name == DefaultName {
+	if sa, ok := worker.Object[*corev1.ServiceAccount](obj); ok && sa.Name == DefaultName {
 		c.queue.Add(sa.Namespace)
 	}
 }
 
 // Run handles namespaces until ctx ends, then waits for its workers.
 func (c *Controller) Run(ctx context.Context) {
-	defer func() {
-		for _, r := range c.removers {
-			r()
-		}
-	}()
+	defer c.handlers.Remove()
 	c.queue.Run(ctx)
 }
 

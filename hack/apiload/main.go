@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,6 +32,10 @@ type options struct {
 	// LISTs, so that the LISTs, the deletecollection and the RSS after the run see
 	// exactly objects ConfigMaps, as issue 3's run counts them.
 	cleanCRUD bool
+	// concurrency lists the create/get/update concurrencies; crudOnly stops after them
+	// (for profiling one phase).
+	concurrency string
+	crudOnly    bool
 }
 
 func run() error {
@@ -39,9 +45,19 @@ func run() error {
 	flag.IntVar(&o.objects, "objects", 10000, "ConfigMaps for the LIST and deletecollection measurements")
 	flag.IntVar(&o.ops, "ops", 3000, "operations per create/get/update measurement")
 	flag.BoolVar(&o.cleanCRUD, "clean-crud", false, "delete the create/get/update ConfigMaps before the LISTs, so that LIST, deletecollection and the RSS after the run see exactly -objects ConfigMaps")
+	flag.StringVar(&o.concurrency, "concurrency", "1,16,64", "comma-separated concurrencies of the create/get/update measurements")
+	flag.BoolVar(&o.crudOnly, "crud-only", false, "stop after the create/get/update measurements")
 	flag.Parse()
 	if o.kubeconfig == "" {
 		return fmt.Errorf("-kubeconfig is required")
+	}
+	var concs []int
+	for _, f := range strings.Split(o.concurrency, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-concurrency: %q is not a positive number", f)
+		}
+		concs = append(concs, n)
 	}
 	ctx := context.Background()
 	clients := map[string]kubernetes.Interface{}
@@ -68,13 +84,18 @@ func run() error {
 	report := newReport()
 	report.rss("RSS idle", o.pid)
 	for _, ct := range []string{"json", "protobuf"} {
-		for _, conc := range []int{1, 16, 64} {
+		for _, conc := range concs {
 			if err := crud(ctx, report, clients[ct], ns, ct, conc, o.ops); err != nil {
 				return err
 			}
 		}
 	}
-	left := o.objects + 3*2*o.ops
+	if o.crudOnly {
+		report.rss("RSS after the run", o.pid)
+		report.print(os.Stdout)
+		return nil
+	}
+	left := o.objects + len(concs)*2*o.ops
 	if o.cleanCRUD {
 		if err := c.CoreV1().ConfigMaps(ns).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
 			return err

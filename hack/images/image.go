@@ -42,12 +42,12 @@ type tree []entry
 
 // ensure writes the image of s to path unless the tarball there already records s's
 // current inputs. It reports whether it built.
-func ensure(ctx context.Context, s spec, path string, force bool) (bool, error) {
+func ensure(ctx context.Context, s spec, path string, force bool, gzipLevel int) (bool, error) {
 	inputs, err := s.Inputs(ctx)
 	if err != nil {
 		return false, err
 	}
-	if !force && recordedInputs(path) == inputs {
+	if !force && current(path, s, inputs) {
 		return false, nil
 	}
 	work, err := os.MkdirTemp("", "kite-images-")
@@ -55,11 +55,16 @@ func ensure(ctx context.Context, s spec, path string, force bool) (bool, error) 
 		return false, err
 	}
 	defer os.RemoveAll(work)
-	files, cfg, err := s.Build(ctx, work)
-	if err != nil {
-		return false, err
+	var img v1.Image
+	if s.Image != nil {
+		img, err = s.Image()
+	} else {
+		var files tree
+		var cfg v1.Config
+		if files, cfg, err = s.Build(ctx, work); err == nil {
+			img, err = buildImage(files, cfg, inputs, gzipLevel)
+		}
 	}
-	img, err := buildImage(files, cfg, inputs)
 	if err != nil {
 		return false, err
 	}
@@ -69,32 +74,43 @@ func ensure(ctx context.Context, s spec, path string, force bool) (bool, error) 
 	return true, nil
 }
 
-// recordedInputs returns the inputs label of the tarball at path, or "" when there is
-// no readable tarball.
-func recordedInputs(path string) string {
-	if _, err := os.Stat(path); err != nil {
-		return ""
+// current reports whether the tarball at path is the image of s's inputs under every
+// one of its tags. An image made by s.Image has no inputs label: its inputs are its ID.
+func current(path string, s spec, inputs string) bool {
+	for _, t := range s.Tags {
+		ref, err := name.NewTag(t)
+		if err != nil {
+			return false
+		}
+		img, err := tarball.ImageFromPath(path, &ref)
+		if err != nil {
+			return false
+		}
+		if s.Image != nil {
+			id, err := img.ConfigName()
+			if err != nil || id.String() != inputs {
+				return false
+			}
+			continue
+		}
+		cf, err := img.ConfigFile()
+		if err != nil || cf.Config.Labels[inputsLabel] != inputs {
+			return false
+		}
 	}
-	img, err := tarball.ImageFromPath(path, nil)
-	if err != nil {
-		return ""
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return ""
-	}
-	return cf.Config.Labels[inputsLabel]
+	return true
 }
 
-// buildImage makes a one-layer linux image of the files with cfg, labelled with inputs.
-func buildImage(files tree, cfg v1.Config, inputs string) (v1.Image, error) {
+// buildImage makes a one-layer linux image of the files with cfg, labelled with inputs,
+// its layer compressed at gzipLevel.
+func buildImage(files tree, cfg v1.Config, inputs string, gzipLevel int) (v1.Image, error) {
 	layerTar, err := files.tar()
 	if err != nil {
 		return nil, err
 	}
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(layerTar)), nil
-	})
+	}, tarball.WithCompressionLevel(gzipLevel))
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +182,9 @@ func (t tree) tar() ([]byte, error) {
 		}
 		if e.Mode&os.ModeSticky != 0 {
 			h.Mode |= 0o1000
+		}
+		if e.Mode&os.ModeSetuid != 0 {
+			h.Mode |= 0o4000
 		}
 		var data []byte
 		switch {

@@ -5,21 +5,28 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"kite/images/pause"
 )
 
-// runImages runs the command in the module root (the pause sources are found there)
-// with out as the output directory, and returns its stdout.
+// runImages runs the command with out as the output directory and the conformance
+// module found from this package's directory, and returns its stdout. Upstream programs
+// are not compiled (that takes minutes): fakeGoBuild writes a stand-in.
 func runImages(t *testing.T, out string, args ...string) string {
 	t.Helper()
 	var stdout, stderr strings.Builder
-	args = append([]string{"-out", out, "-pause-src", "../../images/pause"}, args...)
-	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+	// Stored layers: compressing tens of megabytes under the race detector takes minutes.
+	args = append([]string{"-out", out, "-conformance", "../../conformance", "-gzip-level", "0"}, args...)
+	if code := runWith(context.Background(), args, &stdout, &stderr, fakeGoBuild); code != 0 {
 		t.Fatalf("images %v exited %d: %s", args, code, stderr.String())
 	}
 	return stdout.String()
@@ -31,13 +38,14 @@ func TestBuildsTaggedImagesAndSkipsCurrentOnes(t *testing.T) {
 	}
 	out := t.TempDir()
 	first := runImages(t, out)
-	if strings.Count(first, " built ") != 2 {
-		t.Fatalf("first run should build both images:\n%s", first)
+	if strings.Count(first, " built ") != 3 {
+		t.Fatalf("first run should build the three everyday images:\n%s", first)
 	}
 
 	for file, tags := range map[string][]string{
 		"pause.tar":   {SandboxImage, "registry.k8s.io/pause:3.10.2"},
 		"busybox.tar": {"docker.io/library/busybox:latest", "registry.k8s.io/e2e-test-images/busybox:1.37.0-2"},
+		"nginx.tar":   {"docker.io/library/nginx:latest", "docker.io/library/nginx:1.22", "registry.k8s.io/e2e-test-images/nginx:1.27.0-2"},
 	} {
 		for _, tag := range tags {
 			ref, err := name.NewTag(tag)
@@ -53,7 +61,7 @@ func TestBuildsTaggedImagesAndSkipsCurrentOnes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cf.OS != "linux" || cf.Config.Labels[inputsLabel] == "" {
+			if cf.OS != "linux" || (file != "pause.tar" && cf.Config.Labels[inputsLabel] == "") {
 				t.Errorf("%s %s: os %q, inputs label %q", file, tag, cf.OS, cf.Config.Labels[inputsLabel])
 			}
 		}
@@ -67,6 +75,46 @@ func TestBuildsTaggedImagesAndSkipsCurrentOnes(t *testing.T) {
 	if files := layerFiles(t, filepath.Join(out, "pause.tar"), SandboxImage); files["pause"] != "file" {
 		t.Errorf("pause layer has no /pause: %v", files)
 	}
+	// The pause tarball is the very image kite imports by itself, so a node that has
+	// one has the other.
+	builtin, err := pause.Image(runtime.GOARCH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtinID, err := builtin.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := imageID(t, filepath.Join(out, "pause.tar"), SandboxImage); id != builtinID.String() {
+		t.Errorf("pause.tar holds image %s, kite's built-in pause is %s", id, builtinID)
+	}
+
+	// nginx: Debian's binary with every library it loads, its configuration, the
+	// welcome page, the logs on the container's output, started in the foreground.
+	files = layerFiles(t, filepath.Join(out, "nginx.tar"), "docker.io/library/nginx:latest")
+	for _, f := range []string{"usr/sbin/nginx", "etc/nginx/nginx.conf", "etc/nginx/mime.types", "usr/share/nginx/html/index.html", "bin/busybox"} {
+		if files[f] != "file" {
+			t.Errorf("nginx layer: %s is %q, want a file", f, files[f])
+		}
+	}
+	for _, lib := range lddLibs(t, "/usr/sbin/nginx") {
+		if files[strings.TrimPrefix(lib, "/")] != "file" {
+			t.Errorf("nginx layer lacks %s, which nginx loads", lib)
+		}
+	}
+	if files["var/log/nginx/access.log"] != "/dev/stdout" || files["var/log/nginx/error.log"] != "/dev/stderr" {
+		t.Errorf("nginx logs: access %q, error %q", files["var/log/nginx/access.log"], files["var/log/nginx/error.log"])
+	}
+	cf := configOf(t, filepath.Join(out, "nginx.tar"), "docker.io/library/nginx:latest")
+	if strings.Join(cf.Config.Cmd, " ") != "nginx -g daemon off;" {
+		t.Errorf("nginx command %q", cf.Config.Cmd)
+	}
+	if page := fileIn(t, filepath.Join(out, "nginx.tar"), "docker.io/library/nginx:latest", "usr/share/nginx/html/index.html"); !strings.Contains(page, "Welcome to nginx!") {
+		t.Errorf("welcome page:\n%s", page)
+	}
+	if conf := fileIn(t, filepath.Join(out, "nginx.tar"), "docker.io/library/nginx:latest", "etc/nginx/nginx.conf"); !strings.Contains(conf, "listen 80;") {
+		t.Errorf("nginx.conf does not listen on :80:\n%s", conf)
+	}
 
 	// A second run finds both current and writes nothing.
 	before, err := os.Stat(filepath.Join(out, "busybox.tar"))
@@ -74,8 +122,8 @@ func TestBuildsTaggedImagesAndSkipsCurrentOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := runImages(t, out)
-	if strings.Count(second, " up to date ") != 2 {
-		t.Errorf("second run should skip both images:\n%s", second)
+	if strings.Count(second, " up to date ") != 3 {
+		t.Errorf("second run should skip every image:\n%s", second)
 	}
 	after, err := os.Stat(filepath.Join(out, "busybox.tar"))
 	if err != nil {
@@ -163,4 +211,183 @@ func layerFiles(t *testing.T, path, tag string) map[string]string {
 		}
 	}
 	return files
+}
+
+// fakeGoBuild stands in for compiling an upstream program: a script naming it.
+func fakeGoBuild(_ context.Context, pkg, out string) error {
+	return os.WriteFile(out, []byte("#!/bin/sh\necho "+pkg+"\n"), 0o755)
+}
+
+func image(t *testing.T, path, tag string) v1.Image {
+	t.Helper()
+	ref, err := name.NewTag(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := tarball.ImageFromPath(path, &ref)
+	if err != nil {
+		t.Fatalf("%s has no image %s: %v", path, tag, err)
+	}
+	return img
+}
+
+func imageID(t *testing.T, path, tag string) string {
+	t.Helper()
+	id, err := image(t, path, tag).ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.String()
+}
+
+func configOf(t *testing.T, path, tag string) *v1.ConfigFile {
+	t.Helper()
+	cf, err := image(t, path, tag).ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cf
+}
+
+// fileIn returns the contents of one regular file of the image's layer.
+func fileIn(t *testing.T, path, tag, file string) string {
+	t.Helper()
+	layers, err := image(t, path, tag).Layers()
+	if err != nil || len(layers) != 1 {
+		t.Fatalf("want one layer, got %d (%v)", len(layers), err)
+	}
+	rc, err := layers[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s: no %s in the layer (%v)", tag, file, err)
+		}
+		if h.Name == file {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+}
+
+// lddLibs lists the files ldd says a host binary loads.
+func lddLibs(t *testing.T, bin string) []string {
+	t.Helper()
+	out, err := exec.Command("ldd", bin).Output()
+	if err != nil {
+		t.Fatalf("ldd %s: %v", bin, err)
+	}
+	var libs []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if p := libPath(line); p != "" {
+			libs = append(libs, p)
+		}
+	}
+	if len(libs) < 2 {
+		t.Fatalf("ldd %s names only %v", bin, libs)
+	}
+	return libs
+}
+
+// The conformance images, laid out as the specs expect; the upstream programs are
+// stand-ins here (make conformance-images builds the real ones).
+func TestConformanceImages(t *testing.T) {
+	out := t.TempDir()
+	got := runImages(t, out, "-group", "conformance")
+	if n := strings.Count(got, " built "); n != 6 {
+		t.Fatalf("want 6 conformance images built:\n%s", got)
+	}
+
+	agnhost := filepath.Join(out, "agnhost.tar")
+	for _, tag := range []string{"registry.k8s.io/e2e-test-images/agnhost:2.66.1", "registry.k8s.io/e2e-test-images/agnhost:2.55"} {
+		cf := configOf(t, agnhost, tag)
+		if strings.Join(cf.Config.Entrypoint, " ") != "/agnhost" || strings.Join(cf.Config.Cmd, " ") != "pause" {
+			t.Errorf("%s: entrypoint %q cmd %q, want /agnhost pause", tag, cf.Config.Entrypoint, cf.Config.Cmd)
+		}
+	}
+	files := layerFiles(t, agnhost, "registry.k8s.io/e2e-test-images/agnhost:2.66.1")
+	for f, want := range map[string]string{
+		"agnhost": "file", "agnhost-2": "agnhost", "localhost.crt": "file", "localhost.key": "file",
+		"uploads/": "dir", "bin/sh": "/bin/busybox", "usr/bin/dig": "file", "usr/bin/curl": "file", "usr/bin/bash": "file",
+	} {
+		if files[f] != want {
+			t.Errorf("agnhost layer: %s is %q, want %q", f, files[f], want)
+		}
+	}
+	if fileIn(t, agnhost, "registry.k8s.io/e2e-test-images/agnhost:2.66.1", "agnhost") != "#!/bin/sh\necho k8s.io/kubernetes/test/images/agnhost\n" {
+		t.Error("/agnhost is not the program built from k8s.io/kubernetes/test/images/agnhost")
+	}
+	passwd := fileIn(t, agnhost, "registry.k8s.io/e2e-test-images/agnhost:2.66.1", "etc/passwd")
+	group := fileIn(t, agnhost, "registry.k8s.io/e2e-test-images/agnhost:2.66.1", "etc/group")
+	if !strings.Contains(passwd, "user-defined-in-image:x:1000:") || !strings.Contains(group, "group-defined-in-image:x:50000:user-defined-in-image") {
+		t.Errorf("agnhost users:\n%s\n%s", passwd, group)
+	}
+
+	nautilus := filepath.Join(out, "nautilus.tar")
+	if cf := configOf(t, nautilus, "registry.k8s.io/e2e-test-images/nautilus:1.8"); strings.Join(cf.Config.Cmd, " ") != "test-webserver" {
+		t.Errorf("nautilus cmd %q", cf.Config.Cmd)
+	}
+	if data := fileIn(t, nautilus, "registry.k8s.io/e2e-test-images/nautilus:1.8", "data.json"); !strings.Contains(data, "nautilus.jpg") {
+		t.Errorf("nautilus data.json: %q", data)
+	}
+
+	nnp := filepath.Join(out, "nonewprivs.tar")
+	if cf := configOf(t, nnp, "registry.k8s.io/e2e-test-images/nonewprivs:1.4"); strings.Join(cf.Config.Cmd, " ") != "nnp" {
+		t.Errorf("nonewprivs cmd %q", cf.Config.Cmd)
+	}
+	if mode := modeIn(t, nnp, "registry.k8s.io/e2e-test-images/nonewprivs:1.4", "usr/local/bin/nnp"); mode&0o4000 == 0 {
+		t.Errorf("nnp mode %o, want set-user-ID", mode)
+	}
+
+	dns := layerFiles(t, filepath.Join(out, "glibc-dns-testing.tar"), "registry.k8s.io/e2e-test-images/glibc-dns-testing:2.1.1")
+	for _, f := range []string{"usr/bin/dig", "usr/bin/getent", "etc/nsswitch.conf"} {
+		if dns[f] != "file" {
+			t.Errorf("glibc-dns-testing layer: %s is %q", f, dns[f])
+		}
+	}
+	for _, lib := range lddLibs(t, "/usr/bin/dig") {
+		if dns[strings.TrimPrefix(lib, "/")] != "file" {
+			t.Errorf("glibc-dns-testing layer lacks %s, which dig loads", lib)
+		}
+	}
+	if etcd := layerFiles(t, filepath.Join(out, "etcd.tar"), "registry.k8s.io/etcd:3.7.0-0"); etcd["usr/local/bin/etcd"] != "file" {
+		t.Errorf("etcd layer has no /usr/local/bin/etcd")
+	}
+	sample := filepath.Join(out, "sample-apiserver.tar")
+	if cf := configOf(t, sample, "registry.k8s.io/e2e-test-images/sample-apiserver:1.29.2"); strings.Join(cf.Config.Entrypoint, " ") != "/sample-apiserver" {
+		t.Errorf("sample-apiserver entrypoint %q", cf.Config.Entrypoint)
+	}
+	if fileIn(t, sample, "registry.k8s.io/e2e-test-images/sample-apiserver:1.29.2", "sample-apiserver") != "#!/bin/sh\necho k8s.io/sample-apiserver\n" {
+		t.Error("/sample-apiserver is not the program built from k8s.io/sample-apiserver")
+	}
+}
+
+func modeIn(t *testing.T, path, tag, file string) int64 {
+	t.Helper()
+	layers, err := image(t, path, tag).Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := layers[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("no %s: %v", file, err)
+		}
+		if h.Name == file {
+			return h.Mode
+		}
+	}
 }

@@ -14,69 +14,72 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"kite/images/pause"
 )
 
-// SandboxImage is the name the node agent configures as containerd's sandbox image. It
-// must match kubelet's constant of the same meaning; the e2e tests check that a pod
-// starts with only these tarballs imported.
-const SandboxImage = "kite.local/pause:1"
+// SandboxImage is the name the node agent configures as containerd's sandbox image: the
+// pause image built into kite (kite/images/pause), which the pause tarball holds too.
+const SandboxImage = pause.Name
+
+// Groups of images: the everyday ones `make images` builds for `make run` and the tests,
+// and the ones only the conformance specs use (`make conformance-images`).
+const (
+	everyday    = "everyday"
+	conformance = "conformance"
+)
 
 // A spec says how to build one image tarball.
 type spec struct {
-	Name string   // the tarball's base name
-	Tags []string // every name the image is tagged with in the tarball
+	Name  string   // the tarball's base name
+	Group string   // everyday or conformance
+	Tags  []string // every name the image is tagged with in the tarball
 	// Inputs digests everything the image is made from; an unchanged digest means the
 	// tarball on disk is current.
 	Inputs func(ctx context.Context) (string, error)
 	// Build makes the image's files and config in work, a fresh temporary directory.
 	Build func(ctx context.Context, work string) (tree, v1.Config, error)
+	// Image, when set, makes the whole image instead of Build (the pause image, which
+	// kite builds the same way at run time, so both have one image ID).
+	Image func() (v1.Image, error)
 }
 
 type specConfig struct {
-	PauseSrc string // the pause program's source directory
-	Busybox  string // the static busybox binary
+	Busybox string // the static busybox binary
+	// Conformance is the conformance/ module's directory, where the upstream test
+	// programs (agnhost, nnp) are built: the main module never imports k8s.io/kubernetes.
+	Conformance string
+	// Progress receives a line for each slow step of a build.
+	Progress func(format string, args ...any)
+	// GoBuild, when set, replaces the build of an upstream program (tests: agnhost takes
+	// minutes to compile).
+	GoBuild func(ctx context.Context, pkg, out string) error
 }
 
 // recipe versions the build code itself: bump it when an image's layout changes, so
 // existing tarballs are rebuilt.
-const recipe = "kite-images-1"
+const recipe = "kite-images-2"
 
 func specs(c specConfig) []spec {
-	return []spec{
+	all := []spec{
 		{
-			Name: "pause",
-			Tags: []string{SandboxImage, "registry.k8s.io/pause:3.10.2"},
-			Inputs: func(ctx context.Context) (string, error) {
-				goVersion, err := output(ctx, "go", "env", "GOVERSION")
+			Name:  "pause",
+			Group: everyday,
+			Tags:  pause.Tags(),
+			Inputs: func(context.Context) (string, error) {
+				img, err := pause.Image(runtime.GOARCH)
 				if err != nil {
 					return "", err
 				}
-				files, err := filepath.Glob(filepath.Join(c.PauseSrc, "*.go"))
-				if err != nil || len(files) == 0 {
-					return "", fmt.Errorf("no Go sources in %s", c.PauseSrc)
-				}
-				return digestFiles(recipe+" "+goVersion, files)
+				id, err := img.ConfigName()
+				return id.String(), err
 			},
-			Build: func(ctx context.Context, work string) (tree, v1.Config, error) {
-				bin := filepath.Join(work, "pause")
-				pkg := c.PauseSrc
-				if !filepath.IsAbs(pkg) {
-					// go build reads a relative path without ./ as an import path.
-					pkg = "./" + filepath.ToSlash(filepath.Clean(pkg))
-				}
-				cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false",
-					"-ldflags=-s -w", "-o", bin, pkg)
-				cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-				if out, err := cmd.CombinedOutput(); err != nil {
-					return nil, v1.Config{}, fmt.Errorf("go build pause: %v\n%s", err, out)
-				}
-				t := tree{{Path: "pause", Mode: 0o755, HostPath: bin}}
-				return t, v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535"}, nil
-			},
+			Image: func() (v1.Image, error) { return pause.Image(runtime.GOARCH) },
 		},
 		{
-			Name: "busybox",
-			Tags: []string{"docker.io/library/busybox:latest", "registry.k8s.io/e2e-test-images/busybox:1.37.0-2"},
+			Name:  "busybox",
+			Group: everyday,
+			Tags:  []string{"docker.io/library/busybox:latest", "registry.k8s.io/e2e-test-images/busybox:1.37.0-2"},
 			Inputs: func(context.Context) (string, error) {
 				return digestFiles(recipe, []string{c.Busybox})
 			},
@@ -91,7 +94,9 @@ func specs(c specConfig) []spec {
 				}, nil
 			},
 		},
+		nginxSpec(c),
 	}
+	return append(all, conformanceSpecs(c)...)
 }
 
 // busyboxTree lays busybox out as the Docker Hub image does: the binary in /bin, a link

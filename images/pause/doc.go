@@ -1,8 +1,27 @@
-// Command pause is the process of Kite's pod sandbox image: PID 1 of every pod's
-// sandbox, holding the pod's namespaces open while its containers come and go.
+// Package pause is Kite's pod sandbox image, built into the kite binary: the process
+// that is PID 1 of every pod's sandbox and holds the pod's namespaces open while its
+// containers come and go.
 //
-// It does what upstream's pause does and nothing more: it sleeps until SIGINT or SIGTERM
-// and then exits 0, and as PID 1 of a shared PID namespace it reaps orphaned children so
-// they do not stay zombies. It must build with CGO_ENABLED=0 into one static file, the
-// only file of its image; hack/images builds it.
-package main
+// The program does what upstream's pause does and nothing more: it blocks SIGINT,
+// SIGTERM and SIGCHLD, waits for them with rt_sigtimedwait, reaps every exited child on
+// SIGCHLD (as PID 1 of a shared PID namespace it inherits the orphans) and exits 0 on
+// SIGINT or SIGTERM. Waiting on blocked signals rather than installing handlers matters
+// for PID 1: the kernel drops a signal sent to a namespace's init when the signal has
+// its default action, but never one that is blocked.
+//
+// Why it is a few hundred bytes of machine code in a Go byte slice: the image must be
+// importable on every node, with no tarball, no registry and no toolchain, from a kite
+// binary built with a plain `go build` on a fresh clone. A Go pause is about 1 MiB and
+// its bytes change with every Go release, so committing one would need a generator and
+// a verify step tied to one toolchain; compiling C or assembly at run time needs a
+// toolchain on the node. The program here is 112 bytes of x86-64 code and data whose source is
+// testdata/pause_amd64.s; the tests reassemble that source with the GNU assembler and
+// check it gives exactly these bytes, and run the program to check its behaviour.
+// Other architectures have no built-in pause yet (Program says so); their nodes need a
+// pause tarball among their images.
+//
+// The image is reproducible: the same bytes, timestamps and config every time, so every
+// kite binary of the same Version imports the same image ID and a node that has it
+// imports nothing. Called by kubelet/images (imported at every agent start) and by
+// hack/images (pause.tar among the built tarballs).
+package pause

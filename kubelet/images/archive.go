@@ -86,3 +86,17 @@ func ociIndex(r io.Reader, path string) ([]archived, error) {
 	}
 	return out, nil
 }
+
+// Names lists the image names an image tarball (docker archive or OCI layout) records,
+// for messages about what an import brought in. It reads no further than the index.
+func Names(path string) ([]string, error) {
+	imgs, err := readArchive(path)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, img := range imgs {
+		names = append(names, img.Tags...)
+	}
+	return names, nil
+}

@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
+
+	"kite/images/pause"
 )
 
 // Config says where the tarballs are and how to reach the runtime.
@@ -20,7 +23,12 @@ type Config struct {
 	Lookup func(ctx context.Context, ref string) (string, error)
 	// Import imports one tarball into the runtime.
 	Import func(ctx context.Context, path string) error
-	Logger *slog.Logger
+	// Arch is the architecture whose built-in images (Kite's pause) are imported before
+	// the tarballs, so that a node always has its sandbox image (default runtime.GOARCH).
+	Arch string
+	// SkipBuiltin leaves the built-in images out (tests of the tarball logic).
+	SkipBuiltin bool
+	Logger      *slog.Logger
 }
 
 // Result says what ImportAll did.
@@ -35,9 +43,27 @@ func ImportAll(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Arch == "" {
+		cfg.Arch = runtime.GOARCH
+	}
 	var res Result
 	var errs []error
 	files := tarballs(cfg.Dirs)
+	if !cfg.SkipBuiltin {
+		// Written afresh at every start: a few hundred bytes, and never stale.
+		dir, err := os.MkdirTemp("", "kite-builtin-images-")
+		if err != nil {
+			return res, err
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "kite-pause.tar")
+		if err := pause.WriteTarball(path, cfg.Arch); err != nil {
+			// Not fatal: a pause tarball among the images may stand in for it.
+			cfg.Logger.Warn("no built-in pause image; the sandbox image must come from a tarball", "err", err)
+		} else {
+			files = append([]string{path}, files...)
+		}
+	}
 	for i, path := range files {
 		if ctx.Err() != nil {
 			return res, ctx.Err()

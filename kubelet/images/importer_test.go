@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"kite/images/pause"
 )
 
 // fakeRuntime imports a tarball by recording the IDs its manifest names.
@@ -74,7 +77,7 @@ func TestImportAllSkipsPresentImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt := &fakeRuntime{images: map[string]string{}}
-	cfg := Config{Dirs: []string{a, b, filepath.Join(a, "missing")}, Lookup: rt.lookup, Import: rt.importFile}
+	cfg := Config{Dirs: []string{a, b, filepath.Join(a, "missing")}, Lookup: rt.lookup, Import: rt.importFile, SkipBuiltin: true}
 	ctx := context.Background()
 
 	res, err := ImportAll(ctx, cfg)
@@ -119,5 +122,57 @@ func TestReadOCIIndex(t *testing.T) {
 	}
 	if len(imgs) != 2 || len(imgs[0].Tags) != 0 || imgs[1].Tags[0] != "docker.io/library/nginx:1.27" {
 		t.Errorf("OCI index read as %+v", imgs)
+	}
+}
+
+// A node with no tarball at all still gets its sandbox image, under both its names, and
+// only once.
+func TestImportAllBringsTheBuiltinPause(t *testing.T) {
+	rt := &fakeRuntime{images: map[string]string{}}
+	cfg := Config{Dirs: []string{t.TempDir()}, Lookup: rt.lookup, Import: rt.importFile, Arch: "amd64"}
+	ctx := context.Background()
+	res, err := ImportAll(ctx, cfg)
+	if err != nil || res != (Result{Imported: 1}) {
+		t.Fatalf("first import: %+v, %v; want the pause image imported", res, err)
+	}
+	img, err := pause.Image("amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := img.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{pause.Name, pause.Upstream} {
+		if rt.images[n] != id.String() {
+			t.Errorf("runtime has %s as %q, want %s", n, rt.images[n], id)
+		}
+	}
+	if res, err := ImportAll(ctx, cfg); err != nil || res != (Result{Skipped: 1}) {
+		t.Errorf("second import: %+v, %v; want the pause image found present", res, err)
+	}
+
+	// An architecture without a built-in pause imports nothing and fails nothing: a
+	// tarball may bring the sandbox image.
+	rt = &fakeRuntime{images: map[string]string{}}
+	cfg = Config{Lookup: rt.lookup, Import: rt.importFile, Arch: "riscv64"}
+	if res, err := ImportAll(ctx, cfg); err != nil || res != (Result{}) || len(rt.images) != 0 {
+		t.Errorf("riscv64: %+v, %v, runtime %v; want nothing done", res, err, rt.images)
+	}
+}
+
+func TestNamesListsEveryTag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.tar")
+	writeImage(t, path, "example.com/x:1", "example.com/x:2")
+	names, err := Names(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	if strings.Join(names, " ") != "example.com/x:1 example.com/x:2" {
+		t.Errorf("Names = %v", names)
+	}
+	if _, err := Names(filepath.Join(t.TempDir(), "missing.tar")); err == nil {
+		t.Error("Names of a missing file: no error")
 	}
 }

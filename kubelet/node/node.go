@@ -28,6 +28,9 @@ type Config struct {
 	KubeletVersion, RuntimeVersion string
 	// Ready reports whether the runtime can run pods and, if not, why. Nil: ready.
 	Ready func(ctx context.Context) (bool, string)
+	// Images lists the images the runtime holds, for status.images (CRIImages). Nil:
+	// the list is left as it is.
+	Images func(ctx context.Context) ([]corev1.ContainerImage, error)
 	// Machine reads the host's facts (default: this machine's).
 	Machine func() Machine
 	// DiskPath is where ephemeral storage lives (the data dir), for its capacity.

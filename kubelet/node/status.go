@@ -98,6 +98,15 @@ func postStatus(ctx context.Context, cfg Config, force bool) (bool, error) {
 	}
 	now := metav1.NewTime(cfg.Clock.Now().Truncate(time.Second))
 	st := desiredStatus(cfg, cfg.Machine(), ready, why, n.Status, now)
+	if cfg.Images != nil {
+		// A runtime that cannot list its images now keeps the last list: the images
+		// are most likely still there, and a status flapping to none helps nobody.
+		if imgs, err := cfg.Images(ctx); err == nil {
+			st.Images = imgs
+		} else {
+			cfg.Logger.Warn("listing the runtime's images for the node status", "err", err)
+		}
+	}
 	if !force && sameStatus(st, n.Status) {
 		return false, nil
 	}

@@ -77,9 +77,11 @@ func (m *Manager) waitingFor(key string) (waitReason, bool) {
 
 // forget drops everything kept about a pod that is gone.
 func (m *Manager) forget(uid types.UID) {
+	m.stopProbes(uid)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.graces, uid)
+	delete(m.deleted, uid)
 	prefix := string(uid) + "/"
 	for k := range m.waiting {
 		if len(k) > len(prefix) && k[:len(prefix)] == prefix {

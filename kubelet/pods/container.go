@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"kite/kubelet/volumes"
 )
 
 // errWaiting says a container cannot start yet and its waiting reason was recorded; the
@@ -16,13 +19,22 @@ var errWaiting = errors.New("container waiting")
 
 // startContainer creates and starts attempt number attempt of container c in the
 // sandbox. On failure the container's waiting reason says why.
-func (m *Manager) startContainer(ctx context.Context, pod *corev1.Pod, sandboxID string, sandboxAttempt uint32, c *corev1.Container, attempt uint32, podIP string) error {
+func (m *Manager) startContainer(ctx context.Context, pod *corev1.Pod, sandboxID string, sandboxAttempt uint32, c *corev1.Container, attempt uint32, podIP string, vols map[string]volumes.Mount) error {
 	key := containerKey(pod.UID, c.Name)
 	image, err := m.ensureImage(ctx, pod, c)
 	if err != nil {
 		return err
 	}
-	cfg := m.containerConfig(pod, c, attempt, image, podIP)
+	cfg, err := m.containerConfig(ctx, pod, c, attempt, image, podIP, vols)
+	var ce *configError
+	if errors.As(err, &ce) {
+		m.setWaiting(key, waitReason{"CreateContainerConfigError", ce.Error()})
+		m.event(pod, corev1.EventTypeWarning, "Failed", "Error: %v", ce)
+		return &waitingError{retry: configRetry}
+	}
+	if err != nil {
+		return fmt.Errorf("making the configuration of container %s: %w", c.Name, err)
+	}
 	resp, err := m.cfg.Runtime.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
 		PodSandboxId:  sandboxID,
 		Config:        cfg,
@@ -41,13 +53,32 @@ func (m *Manager) startContainer(ctx context.Context, pod *corev1.Pod, sandboxID
 	}
 	m.event(pod, corev1.EventTypeNormal, "Started", "Started container %s", c.Name)
 	m.clearWaiting(key)
+	if err := m.postStart(ctx, pod, c, resp.ContainerId, podIP); err != nil {
+		// The container was killed for it; restartPolicy decides what comes next.
+		m.cfg.Logger.Warn("postStart hook failed", "pod", pod.Namespace+"/"+pod.Name, "container", c.Name, "err", err)
+		return nil
+	}
 	m.cfg.Logger.Info("container started", "pod", pod.Namespace+"/"+pod.Name, "container", c.Name,
 		"id", short(resp.ContainerId), "attempt", attempt)
 	return nil
 }
 
-// containerConfig is the CRI configuration of one attempt of a container.
-func (m *Manager) containerConfig(pod *corev1.Pod, c *corev1.Container, attempt uint32, image, podIP string) *runtimeapi.ContainerConfig {
+// configRetry is how soon a container whose configuration could not be made (a
+// missing ConfigMap, say) is tried again.
+const configRetry = 2 * time.Second
+
+// containerConfig is the CRI configuration of one attempt of a container: its
+// environment, its mounts (volumes, /etc/hosts, the termination message file) and the
+// rest of its spec. A *configError says the spec refers to what does not exist.
+func (m *Manager) containerConfig(ctx context.Context, pod *corev1.Pod, c *corev1.Container, attempt uint32, image, podIP string, vols map[string]volumes.Mount) (*runtimeapi.ContainerConfig, error) {
+	env, err := m.envs(ctx, pod, c, podIP)
+	if err != nil {
+		return nil, err
+	}
+	mounts, err := m.containerMounts(pod, c, attempt, vols, env, podIP)
+	if err != nil {
+		return nil, err
+	}
 	labels := m.podLabels(pod)
 	for k := range pod.Labels {
 		delete(labels, k) // a container carries only the identifying labels
@@ -56,10 +87,11 @@ func (m *Manager) containerConfig(pod *corev1.Pod, c *corev1.Container, attempt 
 	cfg := &runtimeapi.ContainerConfig{
 		Metadata:   &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: attempt},
 		Image:      &runtimeapi.ImageSpec{Image: image, UserSpecifiedImage: c.Image},
-		Command:    c.Command,
-		Args:       c.Args,
+		Command:    expandAll(c.Command, env),
+		Args:       expandAll(c.Args, env),
 		WorkingDir: c.WorkingDir,
-		Envs:       m.envs(pod, c, podIP),
+		Envs:       env.kv(),
+		Mounts:     mounts,
 		Labels:     labels,
 		Annotations: map[string]string{
 			annotationRestartCount: strconv.FormatUint(uint64(attempt), 10),
@@ -74,52 +106,12 @@ func (m *Manager) containerConfig(pod *corev1.Pod, c *corev1.Container, attempt 
 			SecurityContext: securityContext(pod, c),
 		},
 	}
-	return cfg
+	return cfg, nil
 }
 
-// envs resolves the container's environment: plain values and the pod fields upstream
-// offers through fieldRef. ($(VAR) references to earlier variables are expanded as
-// upstream does.)
-func (m *Manager) envs(pod *corev1.Pod, c *corev1.Container, podIP string) []*runtimeapi.KeyValue {
-	var out []*runtimeapi.KeyValue
-	vars := map[string]string{}
-	for _, e := range c.Env {
-		v := e.Value
-		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
-			v = fieldValue(pod, e.ValueFrom.FieldRef.FieldPath, podIP, m.cfg.HostIP.String())
-		} else {
-			v = expand(v, vars)
-		}
-		vars[e.Name] = v
-		out = append(out, &runtimeapi.KeyValue{Key: e.Name, Value: []byte(v)})
-	}
-	return out
-}
-
-// fieldValue is the downward API value of a pod field.
-func fieldValue(pod *corev1.Pod, path, podIP, hostIP string) string {
-	switch path {
-	case "metadata.name":
-		return pod.Name
-	case "metadata.namespace":
-		return pod.Namespace
-	case "metadata.uid":
-		return string(pod.UID)
-	case "spec.nodeName":
-		return pod.Spec.NodeName
-	case "spec.serviceAccountName":
-		return pod.Spec.ServiceAccountName
-	case "status.podIP", "status.podIPs":
-		return podIP
-	case "status.hostIP", "status.hostIPs":
-		return hostIP
-	}
-	return ""
-}
-
-// expand replaces $(NAME) with earlier variables' values; $$ escapes a $, and an unknown
+// expand replaces $(NAME) with the values lookup knows; $$ escapes a $, and an unknown
 // reference stays as written, as upstream's expansion does.
-func expand(s string, vars map[string]string) string {
+func expand(s string, lookup func(string) (string, bool)) string {
 	var out []byte
 	for i := 0; i < len(s); i++ {
 		if s[i] != '$' || i+1 >= len(s) {
@@ -138,7 +130,7 @@ func expand(s string, vars map[string]string) string {
 			}
 			if end < len(s) {
 				name := s[i+2 : end]
-				if v, ok := vars[name]; ok {
+				if v, ok := lookup(name); ok {
 					out = append(out, v...)
 				} else {
 					out = append(out, s[i:end+1]...)
@@ -150,6 +142,23 @@ func expand(s string, vars map[string]string) string {
 		out = append(out, s[i])
 	}
 	return string(out)
+}
+
+// expandAll expands $(VAR) references to the container's environment in its command
+// and arguments, as upstream does before handing them to the runtime.
+func expandAll(in []string, env *envList) []string {
+	if in == nil {
+		return nil
+	}
+	lookup := func(k string) (string, bool) {
+		v, ok := env.vals[k]
+		return v, ok
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = expand(s, lookup)
+	}
+	return out
 }
 
 // resources maps the container's limits and requests to cgroup settings, as upstream's

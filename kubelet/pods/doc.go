@@ -10,6 +10,26 @@
 // noticed, and finds sandboxes whose pod is gone. The runtime is the only record of
 // what runs: an agent that restarts adopts the running pods from CRI labels.
 //
+// Before a pod's sandbox is made, and on every sync of a running pod (at least every
+// VolumeRefresh), kubelet/volumes sets up its volumes, so ConfigMap, Secret, token and
+// downward API updates reach mounted files. A container's configuration adds what
+// upstream's kubelet adds: its environment (envFrom, ConfigMap and Secret keys, pod
+// fields, resources, service link variables, $(VAR) expansion; a reference to what does
+// not exist is a CreateContainerConfigError), its volume mounts (subPath, subPathExpr,
+// readOnly, propagation), the pod's managed /etc/hosts and a termination message file,
+// read into the status when it exits.
+//
+// Probes and lifecycle hooks are upstream's: one worker per probe of each running
+// container attempt (probeworker.go) runs it through kubelet/probe every periodSeconds,
+// applies initialDelaySeconds and the thresholds, and enqueues the pod when its result
+// changes; the sync then reports started and ready (the startup probe gates the others,
+// readiness drives the Ready and ContainersReady conditions) and kills a container whose
+// liveness or startup probe failed, which restartPolicy then restarts. postStart runs
+// right after a container starts (a failure kills it); preStop runs before every stop,
+// within the grace period, and the stop gets what is left of it (at least 2s). A pod
+// active longer than its activeDeadlineSeconds is killed and marked Failed
+// (DeadlineExceeded).
+//
 // Invariants: one sync per pod at a time (the work queue guarantees it); containers are
 // found by CRI labels (io.kubernetes.pod.uid, io.kubernetes.container.name) and their
 // attempt number, which is also the restart count; a pod object with a deletion

@@ -3,6 +3,8 @@ package pods
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,10 @@ type fakeRuntime struct {
 	pullErr    error
 	pulls      int
 	stops      []stopCall
+	// exec answers ExecSync for the named container (nil: exit 0); calls records
+	// ExecSync and StopContainer calls in order ("exec main cat /x", "stop main").
+	exec  func(container string, cmd []string) (*runtimeapi.ExecSyncResponse, error)
+	calls []string
 }
 
 type fakeSandbox struct {
@@ -145,6 +151,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, r *runtimeapi.CreateCon
 	f.containers[id] = &fakeContainer{sandbox: r.PodSandboxId, cfg: r.Config, st: &runtimeapi.ContainerStatus{
 		Id: id, Metadata: r.Config.Metadata, State: runtimeapi.ContainerState_CONTAINER_CREATED,
 		CreatedAt: time.Now().UnixNano(), ImageRef: r.Config.Image.Image, Labels: r.Config.Labels,
+		Annotations: r.Config.Annotations, Mounts: r.Config.Mounts,
 	}}
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil
 }
@@ -169,6 +176,7 @@ func (f *fakeRuntime) StopContainer(_ context.Context, r *runtimeapi.StopContain
 		return nil, status.Error(codes.NotFound, "no container")
 	}
 	f.stops = append(f.stops, stopCall{c.cfg.Metadata.Name, r.Timeout})
+	f.calls = append(f.calls, "stop "+c.cfg.Metadata.Name)
 	if c.st.State != runtimeapi.ContainerState_CONTAINER_EXITED {
 		c.exit(137, "Error")
 	}
@@ -268,4 +276,35 @@ func (f *fakeRuntime) containerConfigs(name string) []*runtimeapi.ContainerConfi
 		}
 	}
 	return out
+}
+
+func (f *fakeRuntime) ExecSync(_ context.Context, r *runtimeapi.ExecSyncRequest, _ ...grpc.CallOption) (*runtimeapi.ExecSyncResponse, error) {
+	f.mu.Lock()
+	c, ok := f.containers[r.ContainerId]
+	if !ok || c.st.State != runtimeapi.ContainerState_CONTAINER_RUNNING {
+		f.mu.Unlock()
+		return nil, status.Error(codes.NotFound, "container not running")
+	}
+	name := c.cfg.Metadata.Name
+	f.calls = append(f.calls, "exec "+name+" "+strings.Join(r.Cmd, " "))
+	fn := f.exec
+	f.mu.Unlock()
+	if fn == nil {
+		return &runtimeapi.ExecSyncResponse{}, nil
+	}
+	return fn(name, r.Cmd)
+}
+
+// setExec replaces the ExecSync answer.
+func (f *fakeRuntime) setExec(fn func(container string, cmd []string) (*runtimeapi.ExecSyncResponse, error)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.exec = fn
+}
+
+// callLog returns the ExecSync and StopContainer calls so far.
+func (f *fakeRuntime) callLog() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/utils/clock"
+
+	"kite/kubelet/probe"
+	"kite/kubelet/volumes"
 )
 
 // Config wires the pod manager to the cluster and the runtime.
@@ -34,12 +38,24 @@ type Config struct {
 	RuntimeName string
 	// LogDir holds the pods' container logs, one directory per pod. Required.
 	LogDir string
+	// PodDir holds one directory per pod UID with its volumes and the agent's files
+	// for it (hosts file, termination messages); LogDir by default, where upstream's
+	// kubelet keeps them too (its pods/ directory).
+	PodDir string
+	// Mounter mounts the tmpfs of memory-backed emptyDirs (the host's by default).
+	Mounter volumes.Mounter
+	// VolumeRefresh is how often a running pod's ConfigMap, Secret, downward API and
+	// projected volumes are brought up to date (10s).
+	VolumeRefresh time.Duration
 	// CgroupRoot is the cgroup (cgroupfs driver) under which each pod gets its own,
 	// "/kite" by default.
 	CgroupRoot string
 	// ClusterDNS and ClusterDomain make the resolv.conf of dnsPolicy ClusterFirst pods.
 	ClusterDNS    string
 	ClusterDomain string
+	// ResolvConf is the node's resolver configuration, which dnsPolicy Default pods
+	// with a dnsConfig extend (/etc/resolv.conf).
+	ResolvConf string
 	// Ready, when set, is closed once the node can run pods (its images imported);
 	// no pod is synced before.
 	Ready <-chan struct{}
@@ -78,8 +94,17 @@ func (c *Config) defaults() error {
 	if c.ClusterDomain == "" {
 		c.ClusterDomain = "cluster.local"
 	}
+	if c.ResolvConf == "" {
+		c.ResolvConf = "/etc/resolv.conf"
+	}
 	if c.Workers == 0 {
 		c.Workers = 8
+	}
+	if c.PodDir == "" {
+		c.PodDir = c.LogDir
+	}
+	if c.VolumeRefresh == 0 {
+		c.VolumeRefresh = 10 * time.Second
 	}
 	if c.RelistPeriod == 0 {
 		c.RelistPeriod = time.Second
@@ -95,8 +120,12 @@ func (c *Config) defaults() error {
 
 // Manager runs the node's pods.
 type Manager struct {
-	cfg   Config
-	queue workqueue.TypedRateLimitingInterface[types.UID]
+	cfg    Config
+	queue  workqueue.TypedRateLimitingInterface[types.UID]
+	vols   *volumes.Manager
+	prober *probe.Prober
+	// probeWG counts the running probe workers, which Run waits for.
+	probeWG sync.WaitGroup
 
 	mu sync.Mutex
 	// pods are the pods bound to this node as last seen, by UID. A UID missing here
@@ -104,6 +133,11 @@ type Manager struct {
 	pods map[types.UID]*corev1.Pod
 	// graces remembers the grace period of deleted pods until they are torn down.
 	graces map[types.UID]int64
+	// deleted keeps the last seen object of deleted pods until they are torn down, for
+	// their containers' preStop hooks.
+	deleted map[types.UID]*corev1.Pod
+	// probes are the running probe workers.
+	probes map[probeKey]*probeWorker
 	// waiting holds, per container ("uid/name"), why it is not running when the
 	// runtime cannot say (an image pull failed, a restart is backing off).
 	waiting map[string]waitReason
@@ -116,13 +150,30 @@ func New(cfg Config) (*Manager, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
+	root, err := filepath.Abs(cfg.PodDir)
+	if err != nil {
+		return nil, err
+	}
+	vols, err := volumes.New(volumes.Config{Client: cfg.Client, NodeName: cfg.NodeName, Root: root,
+		Mounter: cfg.Mounter, Clock: cfg.Clock, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	prober, err := probe.New(probe.Config{Runtime: cfg.Runtime, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
 	return &Manager{
-		cfg: cfg,
+		cfg:    cfg,
+		vols:   vols,
+		prober: prober,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[types.UID](200*time.Millisecond, 30*time.Second),
 			workqueue.TypedRateLimitingQueueConfig[types.UID]{Name: "pods", Clock: cfg.Clock}),
 		pods:    map[types.UID]*corev1.Pod{},
 		graces:  map[types.UID]int64{},
+		deleted: map[types.UID]*corev1.Pod{},
+		probes:  map[probeKey]*probeWorker{},
 		waiting: map[string]waitReason{},
 		backoff: map[string]*backoffEntry{},
 	}, nil
@@ -152,6 +203,17 @@ func (m *Manager) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), reg.HasSynced) {
 		return ctx.Err()
 	}
+	// Directories of pods deleted while the agent was down go now; the pods the
+	// handler has seen keep theirs.
+	m.mu.Lock()
+	keep := make(map[types.UID]bool, len(m.pods))
+	for uid := range m.pods {
+		keep[uid] = true
+	}
+	m.mu.Unlock()
+	if err := m.vols.Sweep(keep); err != nil {
+		m.cfg.Logger.Warn("removing the volumes of gone pods", "err", err)
+	}
 	if m.cfg.Ready != nil {
 		select {
 		case <-m.cfg.Ready:
@@ -171,6 +233,8 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.relistLoop(ctx)
 	m.queue.ShutDown()
 	wg.Wait()
+	// The workers are done; the probe workers end with ctx, which has ended.
+	m.probeWG.Wait()
 	return nil
 }
 
@@ -198,6 +262,7 @@ func (m *Manager) gone(obj any) {
 	m.mu.Lock()
 	delete(m.pods, pod.UID)
 	m.graces[pod.UID] = gracePeriod(pod)
+	m.deleted[pod.UID] = pod
 	m.mu.Unlock()
 	m.queue.Add(pod.UID)
 }

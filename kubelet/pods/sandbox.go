@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -103,13 +104,19 @@ func hostname(pod *corev1.Pod) string {
 }
 
 // dnsConfig is the pod's resolv.conf as upstream writes it for each dnsPolicy; nil
-// means the node's own (/etc/resolv.conf, which containerd copies).
+// means the node's own (/etc/resolv.conf, which containerd copies). ClusterFirst (and
+// ClusterFirstWithHostNet) name the cluster DNS and search the pod's namespace, the
+// services and the cluster domain with ndots:5; ClusterFirst on the host network is
+// Default: the node's file. The pod's dnsConfig is appended to what the policy gives
+// (for None it is all there is), an option it names replacing the policy's of that
+// name, duplicates dropped.
 func (m *Manager) dnsConfig(pod *corev1.Pod) *runtimeapi.DNSConfig {
 	var cfg *runtimeapi.DNSConfig
 	policy := pod.Spec.DNSPolicy
-	if policy == corev1.DNSClusterFirst && pod.Spec.HostNetwork {
-		policy = corev1.DNSDefault // upstream: ClusterFirst on the host network is Default
+	if (policy == corev1.DNSClusterFirst || policy == "") && pod.Spec.HostNetwork {
+		policy = corev1.DNSDefault
 	}
+	dc := pod.Spec.DNSConfig
 	switch policy {
 	case corev1.DNSClusterFirst, corev1.DNSClusterFirstWithHostNet, "":
 		d := m.cfg.ClusterDomain
@@ -120,22 +127,67 @@ func (m *Manager) dnsConfig(pod *corev1.Pod) *runtimeapi.DNSConfig {
 		}
 	case corev1.DNSNone:
 		cfg = &runtimeapi.DNSConfig{}
-	}
-	if dc := pod.Spec.DNSConfig; dc != nil {
-		if cfg == nil {
-			cfg = &runtimeapi.DNSConfig{}
+	case corev1.DNSDefault:
+		if dc == nil {
+			return nil
 		}
-		cfg.Servers = append(cfg.Servers, dc.Nameservers...)
-		cfg.Searches = append(cfg.Searches, dc.Searches...)
-		for _, o := range dc.Options {
-			opt := o.Name
-			if o.Value != nil {
-				opt += ":" + *o.Value
-			}
-			cfg.Options = append(cfg.Options, opt)
+		// The node's file is what dnsConfig extends; containerd only copies it when
+		// the pod brings no configuration of its own.
+		cfg = hostResolvConf(m.cfg.ResolvConf)
+	}
+	if dc == nil {
+		return cfg
+	}
+	cfg.Servers = dedupe(append(cfg.Servers, dc.Nameservers...))
+	cfg.Searches = dedupe(append(cfg.Searches, dc.Searches...))
+	for _, o := range dc.Options {
+		opt := o.Name
+		if o.Value != nil {
+			opt += ":" + *o.Value
+		}
+		cfg.Options = slices.DeleteFunc(cfg.Options, func(have string) bool {
+			name, _, _ := strings.Cut(have, ":")
+			return name == o.Name
+		})
+		cfg.Options = append(cfg.Options, opt)
+	}
+	return cfg
+}
+
+// hostResolvConf reads the nameservers, search domains and options of a resolv.conf.
+func hostResolvConf(path string) *runtimeapi.DNSConfig {
+	cfg := &runtimeapi.DNSConfig{}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") || strings.HasPrefix(f[0], ";") {
+			continue
+		}
+		switch f[0] {
+		case "nameserver":
+			cfg.Servers = append(cfg.Servers, f[1])
+		case "search", "domain":
+			cfg.Searches = f[1:] // the last one wins, as in the resolver
+		case "options":
+			cfg.Options = append(cfg.Options, f[1:]...)
 		}
 	}
 	return cfg
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0]
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // portMappings are the pod's hostPorts, for the portmap CNI plugin.

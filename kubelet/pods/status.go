@@ -63,8 +63,18 @@ func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, hist []c
 		cs.ContainerID = m.cfg.RuntimeName + "://" + latest.st.Id
 		cs.ImageID = latest.st.ImageRef
 		cs.State = m.state(latest.st)
+		if t := cs.State.Terminated; t != nil {
+			if msg := m.terminationMessage(pod, c, latest.st); msg != "" {
+				t.Message = msg
+			}
+		}
 		if len(hist) > 1 && hist[1].state() == runtimeapi.ContainerState_CONTAINER_EXITED {
 			cs.LastTerminationState = m.state(hist[1].st)
+			if t := cs.LastTerminationState.Terminated; t != nil {
+				if msg := m.terminationMessage(pod, c, hist[1].st); msg != "" {
+					t.Message = msg
+				}
+			}
 		}
 		if waiting && cs.State.Terminated != nil {
 			// The exited attempt is the last termination; the container waits for its
@@ -78,6 +88,11 @@ func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, hist []c
 	running := cs.State.Running != nil
 	cs.Started = ptr.To(running)
 	cs.Ready = running
+	if running && !isInit {
+		id := hist[0].st.Id
+		cs.Started = ptr.To(m.started(pod, c, id))
+		cs.Ready = m.ready(pod, c, id)
+	}
 	if isInit {
 		cs.Ready = cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
 	}

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/utils/ptr"
+
+	"kite/kubelet/volumes"
 )
 
 // sync brings the runtime in line with the pod of this UID and reports its status. It
@@ -35,13 +37,16 @@ func (m *Manager) sync(ctx context.Context, uid types.UID) (time.Duration, error
 			}
 			m.mu.Lock()
 			grace, ok := m.graces[uid]
+			last := m.deleted[uid]
 			m.mu.Unlock()
 			if !ok {
 				grace = sandboxGrace(obs)
 			}
-			if err := m.teardown(ctx, uid, obs, grace); err != nil {
+			if err := m.teardown(ctx, uid, last, obs, grace); err != nil {
 				return 0, err
 			}
+		} else if err := m.vols.Teardown(uid); err != nil {
+			return 0, err // a pod that never got a sandbox may still have volumes
 		}
 		m.forget(uid)
 		return 0, nil
@@ -52,9 +57,18 @@ func (m *Manager) sync(ctx context.Context, uid types.UID) (time.Duration, error
 	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 		// A finished pod runs nothing more; its sandbox is stopped but kept, with its
 		// containers, for logs and status until the pod is deleted.
-		return 0, m.stopAll(ctx, obs, 0, false)
+		m.stopProbes(uid)
+		return 0, m.stopAll(ctx, nil, obs, 0, false)
 	}
-	return m.run(ctx, pod, obs)
+	left, deadline := m.deadlineLeft(pod)
+	if deadline && left <= 0 {
+		return 0, m.exceedDeadline(ctx, pod, obs)
+	}
+	requeue, err := m.run(ctx, pod, obs)
+	if err == nil && deadline && (requeue == 0 || left < requeue) {
+		requeue = left
+	}
+	return requeue, err
 }
 
 // livePod asks the API for the pod the runtime's labels name, and returns it when it
@@ -82,11 +96,53 @@ func (m *Manager) livePod(ctx context.Context, uid types.UID, obs *observed) (*c
 // run makes the pod's sandbox and containers run, then reports its status.
 func (m *Manager) run(ctx context.Context, pod *corev1.Pod, obs *observed) (time.Duration, error) {
 	sb := obs.readySandbox()
+	// Volumes first, as upstream waits for them before the sandbox; on every sync, so
+	// ConfigMap, Secret and token updates reach running pods.
+	vols, err := m.vols.Setup(ctx, pod)
+	if err != nil {
+		for _, e := range splitErrors(err) {
+			m.event(pod, corev1.EventTypeWarning, "FailedMount", "%v", e)
+		}
+		if sb == nil {
+			m.report(ctx, pod, obs, false, "")
+			return 0, err
+		}
+		// A running pod keeps the volumes it has; containers that need a volume that
+		// failed wait for it (their configuration cannot be made).
+		m.cfg.Logger.Warn("refreshing volumes", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+	}
+	requeue, err := m.runWith(ctx, pod, obs, sb, vols)
+	if err == nil && refreshes(pod) && (requeue == 0 || requeue > m.cfg.VolumeRefresh) {
+		requeue = m.cfg.VolumeRefresh
+	}
+	return requeue, err
+}
+
+// refreshes reports whether the pod has volumes whose content follows API objects.
+func refreshes(pod *corev1.Pod) bool {
+	for _, v := range pod.Spec.Volumes {
+		if v.ConfigMap != nil || v.Secret != nil || v.Projected != nil || v.DownwardAPI != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// splitErrors undoes errors.Join.
+func splitErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// runWith is run once the pod's volumes are there.
+func (m *Manager) runWith(ctx context.Context, pod *corev1.Pod, obs *observed, sb *runtimeapi.PodSandbox, vols map[string]volumes.Mount) (time.Duration, error) {
 	if sb == nil {
 		if len(obs.sandboxes) > 0 {
 			// The sandbox died (its pause exited, or the node rebooted): its containers
 			// cannot go on, and a new sandbox starts them again.
-			if err := m.stopAll(ctx, obs, 0, false); err != nil {
+			if err := m.stopAll(ctx, nil, obs, 0, false); err != nil {
 				return 0, err
 			}
 		}
@@ -114,7 +170,18 @@ func (m *Manager) run(ctx context.Context, pod *corev1.Pod, obs *observed) (time
 		return 0, err
 	}
 
-	requeue, changed, err := m.startContainers(ctx, pod, obs, sb, podIP)
+	// Containers whose liveness or startup probe failed are killed first; restartPolicy
+	// then starts them again below like any that exited.
+	killed, err := m.killUnhealthy(ctx, pod, obs, sb.Id)
+	if err != nil {
+		return 0, err
+	}
+	if killed {
+		if obs, err = m.observe(ctx, pod.UID); err != nil {
+			return 0, err
+		}
+	}
+	requeue, changed, err := m.startContainers(ctx, pod, obs, sb, podIP, vols)
 	if err != nil && !errors.Is(err, errWaiting) {
 		// Report what is known (a CreateContainerError, say) before retrying.
 		m.report(ctx, pod, obs, true, podIP)
@@ -128,13 +195,14 @@ func (m *Manager) run(ctx context.Context, pod *corev1.Pod, obs *observed) (time
 	if err := m.removeOldAttempts(ctx, obs); err != nil {
 		m.cfg.Logger.Warn("removing old container attempts", "pod", pod.Namespace+"/"+pod.Name, "err", err)
 	}
+	m.syncProbes(ctx, pod, obs, sb.Id, podIP)
 	return requeue, m.report(ctx, pod, obs, true, podIP)
 }
 
 // startContainers starts the next containers the pod needs: its init containers one
 // after the other, then all regular ones, restarting exited ones as restartPolicy says.
 // changed reports whether it started anything; requeue when to look again.
-func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *observed, sb *runtimeapi.PodSandbox, podIP string) (requeue time.Duration, changed bool, err error) {
+func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *observed, sb *runtimeapi.PodSandbox, podIP string, vols map[string]volumes.Mount) (requeue time.Duration, changed bool, err error) {
 	sbAttempt := sb.GetMetadata().GetAttempt()
 	wait := func(d time.Duration) {
 		if d > 0 && (requeue == 0 || d < requeue) {
@@ -161,7 +229,7 @@ func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *obs
 				}
 			}
 		}
-		err := m.startContainer(ctx, pod, sb.Id, sbAttempt, c, attempt, podIP)
+		err := m.startContainer(ctx, pod, sb.Id, sbAttempt, c, attempt, podIP, vols)
 		var we *waitingError
 		if errors.As(err, &we) {
 			wait(we.retry)
@@ -281,9 +349,11 @@ func (m *Manager) finishDeletion(ctx context.Context, pod *corev1.Pod, obs *obse
 		}
 	}
 	if !obs.empty() {
-		if err := m.teardown(ctx, pod.UID, obs, gracePeriod(pod)); err != nil {
+		if err := m.teardown(ctx, pod.UID, pod, obs, gracePeriod(pod)); err != nil {
 			return err
 		}
+	} else if err := m.vols.Teardown(pod.UID); err != nil {
+		return err
 	}
 	err := m.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: ptr.To[int64](0),

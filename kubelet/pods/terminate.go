@@ -10,14 +10,16 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// stopAll stops the pod's running containers, each given grace seconds between SIGTERM
-// and SIGKILL (the runtime does both), all at once; then its sandboxes, which releases
-// their network. With remove, containers and sandboxes are removed too.
-func (m *Manager) stopAll(ctx context.Context, obs *observed, grace int64, remove bool) error {
+// stopAll stops the pod's running containers, all at once, each given grace seconds
+// for its preStop hook (when pod, the last known object, is given) and then between
+// SIGTERM and SIGKILL (the runtime does both); then its sandboxes, which releases their
+// network. With remove, containers and sandboxes are removed too.
+func (m *Manager) stopAll(ctx context.Context, pod *corev1.Pod, obs *observed, grace int64, remove bool) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(obs.containers))
 	for i, r := range obs.containers {
@@ -27,7 +29,11 @@ func (m *Manager) stopAll(ctx context.Context, obs *observed, grace int64, remov
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := m.cfg.Runtime.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: r.st.Id, Timeout: grace})
+			left := grace
+			if pod != nil && r.state() == runtimeapi.ContainerState_CONTAINER_RUNNING {
+				left = m.preStop(ctx, pod, r.st.GetMetadata().GetName(), r.st.Id, grace)
+			}
+			_, err := m.cfg.Runtime.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: r.st.Id, Timeout: left})
 			if status.Code(err) != codes.NotFound {
 				errs[i] = err
 			}
@@ -61,12 +67,16 @@ func (m *Manager) stopAll(ctx context.Context, obs *observed, grace int64, remov
 }
 
 // teardown stops and removes everything the runtime has for the pod, then its cgroup
-// and logs.
-func (m *Manager) teardown(ctx context.Context, uid types.UID, obs *observed, grace int64) error {
-	if err := m.stopAll(ctx, obs, grace, true); err != nil {
+// and logs. pod, when known, brings its containers' preStop hooks.
+func (m *Manager) teardown(ctx context.Context, uid types.UID, pod *corev1.Pod, obs *observed, grace int64) error {
+	m.stopProbes(uid)
+	if err := m.stopAll(ctx, pod, obs, grace, true); err != nil {
 		return err
 	}
 	m.removeCgroup(uid)
+	if err := m.vols.Teardown(uid); err != nil {
+		return err
+	}
 	if len(obs.sandboxes) > 0 {
 		md := obs.sandboxes[0].GetMetadata()
 		os.RemoveAll(filepath.Join(m.cfg.LogDir, md.GetNamespace()+"_"+md.GetName()+"_"+string(uid)))

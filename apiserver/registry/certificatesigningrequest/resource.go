@@ -9,9 +9,8 @@ import (
 
 // Resource describes certificates.k8s.io/v1 certificatesigningrequests as upstream
 // serves them: cluster-scoped, short name "csr", any name accepted (upstream does not
-// restrict CSR names beyond metadata rules), with the status subresource. Upstream's
-// approval subresource is not served yet: the registry has no hook for a second
-// status-like subresource.
+// restrict CSR names beyond metadata rules), with the status and approval
+// subresources (approval is an Action: ApprovalAction).
 func Resource() *registry.Resource {
 	return &registry.Resource{
 		Group:        "certificates.k8s.io",
@@ -20,7 +19,7 @@ func Resource() *registry.Resource {
 		Kind:         "CertificateSigningRequest",
 		SingularName: "certificatesigningrequest",
 		ShortNames:   []string{"csr"},
-		Subresources: []string{"status"},
+		Subresources: []string{"approval", "status"},
 		ValidateName: func(string, bool) []string { return nil },
 		New:          func() runtime.Object { return &certificatesv1.CertificateSigningRequest{} },
 		NewList:      func() runtime.Object { return &certificatesv1.CertificateSigningRequestList{} },

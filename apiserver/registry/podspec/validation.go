@@ -158,6 +158,8 @@ func validateVolumeSource(src *corev1.VolumeSource, path *field.Path) field.Erro
 		errs = append(errs, validateMode(src.ConfigMap.DefaultMode, path.Child("configMap", "defaultMode"))...)
 	case src.PersistentVolumeClaim != nil && src.PersistentVolumeClaim.ClaimName == "":
 		errs = append(errs, field.Required(path.Child("persistentVolumeClaim", "claimName"), ""))
+	case src.Projected != nil:
+		errs = append(errs, validateProjected(src.Projected, path.Child("projected"))...)
 	}
 	return errs
 }

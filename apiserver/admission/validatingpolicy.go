@@ -1,0 +1,119 @@
+package admission
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// PolicySource is what ValidatingPolicies reads.
+type PolicySource = Source[admissionregistrationv1.ValidatingAdmissionPolicy, admissionregistrationv1.ValidatingAdmissionPolicyBinding]
+
+// ValidatingPolicies enforces ValidatingAdmissionPolicies on creates, as upstream's
+// ValidatingAdmissionPolicy plugin: each binding whose policy matches the request
+// (resource rules, namespace and object selectors, of the policy and of the binding)
+// evaluates the policy's CEL validations over object, namespaceObject, request and
+// variables; a false validation with the Deny action refuses the object with the
+// validation's reason (422 Invalid unless it says otherwise). Parameters (paramKind)
+// and audit annotations are not supported: a binding of a policy with a paramKind is
+// skipped. Compiled programs are kept by expression.
+type ValidatingPolicies struct {
+	step *policyStep[admissionregistrationv1.ValidatingAdmissionPolicy, admissionregistrationv1.ValidatingAdmissionPolicyBinding]
+}
+
+// NewValidatingPolicies returns the enforcement step over src.
+func NewValidatingPolicies(src PolicySource) (*ValidatingPolicies, error) {
+	step, err := newPolicyStep("PolicySource", src, bindValidating)
+	if err != nil {
+		return nil, err
+	}
+	return &ValidatingPolicies{step: step}, nil
+}
+
+// bindValidating skips bindings without the Deny action: Warn and Audit are not
+// supported, so such a binding has no effect.
+func bindValidating(policies []admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding) binding[admissionregistrationv1.ValidatingAdmissionPolicy] {
+	p := named(policies, b.Spec.PolicyName)
+	if p == nil || p.Spec.ParamKind != nil || !slices.Contains(b.Spec.ValidationActions, admissionregistrationv1.Deny) {
+		return binding[admissionregistrationv1.ValidatingAdmissionPolicy]{}
+	}
+	return binding[admissionregistrationv1.ValidatingAdmissionPolicy]{policy: p, policyMatch: p.Spec.MatchConstraints, bindingMatch: b.Spec.MatchResources, ok: true}
+}
+
+// For returns the admission step of creates of resource gvr.
+func (v *ValidatingPolicies) For(gvr schema.GroupVersionResource, kind string) func(context.Context, runtime.Object) error {
+	return func(ctx context.Context, obj runtime.Object) error {
+		_, err := v.step.each(ctx, gvr, kind, obj, v.evaluate)
+		return err
+	}
+}
+
+// evaluate runs p's variables, then its validations in order, and returns the denial
+// of the first that is not true. base is shared by the bindings, so each evaluation
+// works on a copy.
+func (v *ValidatingPolicies) evaluate(p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, base map[string]any) error {
+	in := maps.Clone(base)
+	progs := v.step.progs
+	progs.variables(p.Spec.Variables, in)
+	fail := failClosed(p.Spec.FailurePolicy)
+	for i, val := range p.Spec.Validations {
+		out, err := progs.eval(val.Expression, in)
+		if err != nil {
+			if !fail {
+				continue
+			}
+			return deny(p, b, val, fmt.Sprintf("expression '%s' resulted in error: %v", val.Expression, err))
+		}
+		if ok, isBool := out.Value().(bool); isBool && ok {
+			continue
+		} else if !isBool {
+			if !fail {
+				continue
+			}
+			return deny(p, b, val, fmt.Sprintf("validation expression %d must evaluate to bool", i))
+		}
+		msg := val.Message
+		if val.MessageExpression != "" {
+			if m, err := progs.eval(val.MessageExpression, in); err == nil {
+				if s, ok := m.Value().(string); ok && strings.TrimSpace(s) != "" && !strings.Contains(s, "\n") {
+					msg = s
+				}
+			}
+		}
+		if msg == "" {
+			msg = fmt.Sprintf("failed expression: %s", strings.TrimSpace(val.Expression))
+		}
+		return deny(p, b, val, msg)
+	}
+	return nil
+}
+
+// deny is upstream's refusal: the policy and binding named, with the validation's
+// reason as the status (Invalid by default).
+func deny(p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, val admissionregistrationv1.Validation, msg string) error {
+	reason := metav1.StatusReasonInvalid
+	if val.Reason != nil {
+		reason = *val.Reason
+	}
+	code := map[metav1.StatusReason]int32{
+		metav1.StatusReasonInvalid: 422, metav1.StatusReasonForbidden: 403,
+		metav1.StatusReasonUnauthorized: 401, metav1.StatusReasonRequestEntityTooLarge: 413,
+	}[reason]
+	if code == 0 {
+		code = 422
+	}
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status:  metav1.StatusFailure,
+		Code:    code,
+		Reason:  reason,
+		Message: fmt.Sprintf("ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s", p.Name, b.Name, msg),
+	}}
+}

@@ -1,0 +1,93 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"kite/apiserver/admission"
+	"kite/apiserver/registry"
+)
+
+// The admission policy steps, ValidatingAdmissionPolicy and MutatingAdmissionPolicy,
+// over the stored policies and bindings.
+
+var (
+	policiesResource         = schema.GroupResource{Group: admissionregistrationv1.GroupName, Resource: "validatingadmissionpolicies"}
+	bindingsResource         = schema.GroupResource{Group: admissionregistrationv1.GroupName, Resource: "validatingadmissionpolicybindings"}
+	mutatingPoliciesResource = schema.GroupResource{Group: admissionregistrationv1.GroupName, Resource: "mutatingadmissionpolicies"}
+	mutatingBindingsResource = schema.GroupResource{Group: admissionregistrationv1.GroupName, Resource: "mutatingadmissionpolicybindings"}
+)
+
+// getFunc reads one object, as the other admission steps do.
+type getFunc = func(ctx context.Context, gr schema.GroupResource, ns, name string) (runtime.Object, error)
+
+// validatingPolicies builds the ValidatingAdmissionPolicy step.
+func validatingPolicies(store func(schema.GroupResource) *registry.Store, get getFunc) (*admission.ValidatingPolicies, error) {
+	return admission.NewValidatingPolicies(policySource(store, get,
+		policiesResource, func(l runtime.Object) []admissionregistrationv1.ValidatingAdmissionPolicy {
+			return l.(*admissionregistrationv1.ValidatingAdmissionPolicyList).Items
+		},
+		bindingsResource, func(l runtime.Object) []admissionregistrationv1.ValidatingAdmissionPolicyBinding {
+			return l.(*admissionregistrationv1.ValidatingAdmissionPolicyBindingList).Items
+		}))
+}
+
+// mutatingPolicies builds the MutatingAdmissionPolicy step.
+func mutatingPolicies(store func(schema.GroupResource) *registry.Store, get getFunc) (*admission.MutatingPolicies, error) {
+	return admission.NewMutatingPolicies(policySource(store, get,
+		mutatingPoliciesResource, func(l runtime.Object) []admissionregistrationv1.MutatingAdmissionPolicy {
+			return l.(*admissionregistrationv1.MutatingAdmissionPolicyList).Items
+		},
+		mutatingBindingsResource, func(l runtime.Object) []admissionregistrationv1.MutatingAdmissionPolicyBinding {
+			return l.(*admissionregistrationv1.MutatingAdmissionPolicyBindingList).Items
+		}))
+}
+
+// policySource is where an admission policy step reads its policies (resource
+// policies, items of a list unpacked by policyItems) and bindings (likewise). They are
+// read from the watch caches, as upstream's plugins read their informers: a new
+// policy takes effect within moments. store finds a resource's store at the request
+// (the stores are made after the step); get reads a namespace as the other steps do.
+func policySource[P, B any](
+	store func(schema.GroupResource) *registry.Store,
+	get getFunc,
+	policies schema.GroupResource, policyItems func(runtime.Object) []P,
+	bindings schema.GroupResource, bindingItems func(runtime.Object) []B,
+) admission.Source[P, B] {
+	list := func(ctx context.Context, gr schema.GroupResource) (runtime.Object, error) {
+		s := store(gr)
+		if s == nil {
+			return nil, fmt.Errorf("apiserver: no %s resource", gr)
+		}
+		return s.List(ctx, "", metav1.ListOptions{ResourceVersion: "0"})
+	}
+	return admission.Source[P, B]{
+		Policies: func(ctx context.Context) ([]P, error) {
+			l, err := list(ctx, policies)
+			if err != nil {
+				return nil, err
+			}
+			return policyItems(l), nil
+		},
+		Bindings: func(ctx context.Context) ([]B, error) {
+			l, err := list(ctx, bindings)
+			if err != nil {
+				return nil, err
+			}
+			return bindingItems(l), nil
+		},
+		Namespace: func(ctx context.Context, name string) (*corev1.Namespace, error) {
+			obj, err := get(ctx, schema.GroupResource{Resource: "namespaces"}, "", name)
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*corev1.Namespace), nil
+		},
+	}
+}
