@@ -3,7 +3,6 @@ package endpointslice
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"time"
 
@@ -64,10 +63,9 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	return c.apply(ctx, key, p, trigger)
 }
 
-// apply makes the plan's writes: creates first, then updates, then deletes, so a
-// consumer never sees fewer endpoints than there are in between.
+// apply makes the plan's writes, each slice stamped with the trigger time.
 func (c *Controller) apply(ctx context.Context, key string, p Plan, trigger time.Time) error {
-	stamp := func(s *discoveryv1.EndpointSlice) {
+	return p.Apply(ctx, c.client, c.tracker, key, "slice", func(s *discoveryv1.EndpointSlice) {
 		if trigger.IsZero() {
 			return
 		}
@@ -75,39 +73,7 @@ func (c *Controller) apply(ctx context.Context, key string, p Plan, trigger time
 			s.Annotations = map[string]string{}
 		}
 		s.Annotations[corev1.EndpointsLastChangeTriggerTime] = trigger.UTC().Format(time.RFC3339Nano)
-	}
-	var errs []error
-	for _, s := range p.Create {
-		stamp(s)
-		got, err := c.client.DiscoveryV1().EndpointSlices(s.Namespace).Create(ctx, s, metav1.CreateOptions{})
-		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
-			return nil
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("creating slice for %s: %w", key, err))
-			continue
-		}
-		c.tracker.Wrote(key, got)
-	}
-	for _, s := range p.Update {
-		stamp(s)
-		got, err := c.client.DiscoveryV1().EndpointSlices(s.Namespace).Update(ctx, s, metav1.UpdateOptions{})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("updating slice %s: %w", s.Name, err))
-			continue
-		}
-		c.tracker.Wrote(key, got)
-	}
-	for _, s := range p.Delete {
-		err := c.client.DiscoveryV1().EndpointSlices(s.Namespace).Delete(ctx, s.Name, metav1.DeleteOptions{
-			Preconditions: &metav1.Preconditions{UID: &s.UID}})
-		if err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("deleting slice %s: %w", s.Name, err))
-			continue
-		}
-		c.tracker.Deleted(key, s)
-	}
-	return errors.Join(errs...)
+	})
 }
 
 func (c *Controller) zoneOf(node string) string {

@@ -3,7 +3,6 @@ package endpointslicemirroring
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 
 	corev1 "k8s.io/api/core/v1"
@@ -76,36 +75,7 @@ func (c *Controller) mirrored(ns, name string) (*corev1.Endpoints, bool, error) 
 }
 
 func (c *Controller) apply(ctx context.Context, key string, p endpointslice.Plan) error {
-	var errs []error
-	for _, s := range p.Create {
-		got, err := c.client.DiscoveryV1().EndpointSlices(s.Namespace).Create(ctx, s, metav1.CreateOptions{})
-		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
-			return nil
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("creating mirrored slice for %s: %w", key, err))
-			continue
-		}
-		c.tracker.Wrote(key, got)
-	}
-	for _, s := range p.Update {
-		got, err := c.client.DiscoveryV1().EndpointSlices(s.Namespace).Update(ctx, s, metav1.UpdateOptions{})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("updating mirrored slice %s: %w", s.Name, err))
-			continue
-		}
-		c.tracker.Wrote(key, got)
-	}
-	for _, s := range p.Delete {
-		err := c.client.DiscoveryV1().EndpointSlices(s.Namespace).Delete(ctx, s.Name, metav1.DeleteOptions{
-			Preconditions: &metav1.Preconditions{UID: &s.UID}})
-		if err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("deleting mirrored slice %s: %w", s.Name, err))
-			continue
-		}
-		c.tracker.Deleted(key, s)
-	}
-	return errors.Join(errs...)
+	return p.Apply(ctx, c.client, c.tracker, key, "mirrored slice", nil)
 }
 
 func newSlice(ep *corev1.Endpoints, g *endpointslice.Group) *discoveryv1.EndpointSlice {
