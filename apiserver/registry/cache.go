@@ -215,10 +215,11 @@ func (c *cache) generation() int64 {
 
 // follow loads the state and applies the store's changes until the store watch ends.
 func (c *cache) follow(ctx context.Context) error {
-	page, err := c.cfg.storage.List(ctx, storage.ListOptions{Prefix: c.cfg.prefix})
+	page, sw, err := storage.ListThenWatch(ctx, c.cfg.storage, storage.ListOptions{Prefix: c.cfg.prefix})
 	if err != nil {
 		return err
 	}
+	defer sw.Stop()
 	state := make(map[string]*entry, len(page.Items))
 	for _, kv := range page.Items {
 		obj, err := c.cfg.decode(kv.Value, kv.ModRevision)
@@ -227,11 +228,6 @@ func (c *cache) follow(ctx context.Context) error {
 		}
 		state[kv.Key] = &entry{key: kv.Key, obj: obj}
 	}
-	sw, err := c.cfg.storage.Watch(ctx, c.cfg.prefix, page.Revision)
-	if err != nil {
-		return err
-	}
-	defer sw.Stop()
 
 	c.mu.Lock()
 	c.gen++

@@ -84,13 +84,16 @@ func (w *watcher) run(ctx context.Context, from int64, initial bool) {
 // an exact old revision).
 func (w *watcher) fromStore(ctx context.Context, from int64, initial bool) {
 	s := w.store
+	var sw storage.Watcher
 	if initial {
 		// The state at from (0: now), then the changes after it.
-		page, err := s.cfg.Storage.List(ctx, storage.ListOptions{Prefix: w.prefix, Revision: from})
+		page, pageWatch, err := storage.ListThenWatch(ctx, s.cfg.Storage, storage.ListOptions{Prefix: w.prefix, Revision: from})
 		if err != nil {
 			w.fail(ctx, s.statusError(err, ""))
 			return
 		}
+		sw = pageWatch
+		defer sw.Stop()
 		for _, kv := range page.Items {
 			obj, err := s.decodeKV(kv)
 			if err != nil {
@@ -107,13 +110,14 @@ func (w *watcher) fromStore(ctx context.Context, from int64, initial bool) {
 				return
 			}
 		}
+	} else {
+		var err error
+		if sw, err = s.cfg.Storage.Watch(ctx, w.prefix, from); err != nil {
+			w.fail(ctx, s.statusError(err, ""))
+			return
+		}
+		defer sw.Stop()
 	}
-	sw, err := s.cfg.Storage.Watch(ctx, w.prefix, from)
-	if err != nil {
-		w.fail(ctx, s.statusError(err, ""))
-		return
-	}
-	defer sw.Stop()
 	var tick <-chan time.Time
 	if w.opts.AllowWatchBookmarks {
 		t := time.NewTicker(s.bookmarkPeriod())

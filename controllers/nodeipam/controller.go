@@ -135,6 +135,10 @@ func (c *Controller) deleted(obj any) {
 // Run rebuilds the ranges in use from the synced informer, then allocates until ctx ends.
 func (c *Controller) Run(ctx context.Context) {
 	defer c.handlers.Remove()
+	// Events and the queue stop on every return, also the early ones below: both run
+	// goroutines from New.
+	defer c.startEvents()()
+	defer c.queue.ShutDown()
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
 		return
 	}
@@ -143,7 +147,6 @@ func (c *Controller) Run(ctx context.Context) {
 		return
 	}
 	c.logger.Info("pod ranges in use rebuilt", "inUse", c.alloc.inUse())
-	defer c.startEvents()()
 	c.queue.Run(ctx)
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
@@ -160,4 +161,19 @@ func TestControllerFullRangeRecordsCIDRNotAvailable(t *testing.T) {
 	if n, _ := client.CoreV1().Nodes().Get(ctx, "n", metav1.GetOptions{}); n.Spec.PodCIDR != "" {
 		t.Errorf("node got %s", n.Spec.PodCIDR)
 	}
+}
+
+// A manager that loses its Lease before the informers sync ends Run early: the queue
+// and the event broadcaster New started must stop with it.
+func TestRunEndedBeforeSyncLeavesNothingRunning(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	client := fake.NewClientset()
+	f := informers.NewSharedInformerFactory(client, 0)
+	c, err := New(Config{Client: client, Nodes: f.Core().V1().Nodes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // never started the informers: they cannot sync
+	c.Run(ctx)
 }

@@ -55,6 +55,10 @@ func (q *Queue) AddRateLimited(key string) { q.queue.AddRateLimited(key) }
 // Forget resets key's back-off.
 func (q *Queue) Forget(key string) { q.queue.Forget(key) }
 
+// ShutDown stops the queue without Run, for a controller that returns before it;
+// it is safe to call more than once and after Run.
+func (q *Queue) ShutDown() { q.queue.ShutDown() }
+
 // Len is how many keys wait.
 func (q *Queue) Len() int { return q.queue.Len() }
 
