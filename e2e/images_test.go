@@ -172,8 +172,9 @@ func TestImagesImportAndNginxPod(t *testing.T) {
 		}
 		orphan := false
 		for _, line := range strings.Split(before, "\n") {
-			// "<time> stdout F <pid> <ppid> <stat> <command>"
-			if f := strings.Fields(line); len(f) == 7 && f[4] == "1" && f[6] == "sleep" {
+			// "<time> stdout F <pid> <ppid> <stat> <command>"; the orphan may not have
+			// exec'd sleep yet when ps runs, and then still shows as sh.
+			if f := strings.Fields(line); len(f) == 7 && f[4] == "1" && (f[6] == "sleep" || f[6] == "sh") {
 				orphan = true
 			}
 		}

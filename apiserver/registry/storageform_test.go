@@ -93,7 +93,12 @@ func TestStorageFormSharesObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A watch through the ConfigMap view, from before any write.
+	// A watch through the ConfigMap view, from before the writes below. A write elsewhere
+	// first: an empty store lists at resourceVersion "0", which a watch reads as "from
+	// any state", not "from before everything".
+	if _, err := cms.Create(ctx, "other", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "first"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	empty, err := cms.List(ctx, "ns", metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
