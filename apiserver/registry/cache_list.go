@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"kite/storage"
 )
 
 // listFromCache answers a list from the watch cache, as upstream's cacher does:
@@ -45,6 +48,12 @@ func (s *Store) listFromCacheItems(ctx context.Context, prefix string, sel selec
 			return nil, nil, false, nil
 		}
 		if snap = c.keptAt(rev); snap == nil {
+			return nil, nil, false, nil
+		}
+		// A client paging slowly keeps the snapshot alive, but once the store compacted
+		// its revision the list must expire as it would without the cache: the store
+		// answers 410 with a token to go on inconsistently.
+		if _, err := s.cfg.Storage.Get(ctx, prefix, rev); errors.Is(err, storage.ErrCompacted) {
 			return nil, nil, false, nil
 		}
 		start = prefix + rel

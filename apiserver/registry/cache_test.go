@@ -508,6 +508,45 @@ func TestCacheContinueTokens(t *testing.T) {
 	wantStatus(t, err, 410, metav1.StatusReasonExpired)
 }
 
+// A snapshot kept alive by a client paging now and then still expires once the store
+// compacts its revision, as the list would without the cache.
+func TestCacheContinueExpiresWithCompaction(t *testing.T) {
+	ctx := context.Background()
+	st := memory.New(memory.Config{})
+	t.Cleanup(func() { _ = st.Close() })
+	s := newStoreOn(t, st, false)
+	for i := range 4 {
+		if _, err := s.Create(ctx, "a", cm(fmt.Sprintf("c%d", i), nil, nil), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := s.List(ctx, "a", metav1.ListOptions{Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cont := l.(*corev1.ConfigMapList).Continue
+	if _, err := s.Create(ctx, "a", cm("c9", nil, nil), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A consistent list: the cache has applied the create, so the compaction below is
+	// behind its store watch and does not restart it (which would drop the snapshots).
+	if _, err := s.List(ctx, "a", metav1.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.List(ctx, "a", metav1.ListOptions{Limit: 2, Continue: cont}); err != nil {
+		t.Fatalf("the kept snapshot before compaction: %v", err)
+	}
+	rev, err := st.CurrentRevision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Compact(ctx, rev); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.List(ctx, "a", metav1.ListOptions{Limit: 2, Continue: cont})
+	wantStatus(t, err, 410, metav1.StatusReasonExpired)
+}
+
 // Bookmarks come at the revision the store has reached, though nothing the watch
 // selects changed; with sendInitialEvents the initial events end with one.
 func TestCacheBookmarks(t *testing.T) {
