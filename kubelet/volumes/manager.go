@@ -51,6 +51,8 @@ type Manager struct {
 	// tokens caches the service-account tokens of projected volumes until they are due
 	// for refresh, by pod UID and projection.
 	tokens map[tokenKey]token
+	// certs holds the pod certificates of projected volumes, by pod UID and source.
+	certs map[certKey]*podCert
 }
 
 // Mount is one volume of a pod as set up on the host.
@@ -76,7 +78,7 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{cfg: cfg, tokens: map[tokenKey]token{}}, nil
+	return &Manager{cfg: cfg, tokens: map[tokenKey]token{}, certs: map[certKey]*podCert{}}, nil
 }
 
 // PodDir is the pod's directory on the host, where its volumes and the agent's files
@@ -132,7 +134,7 @@ func (m *Manager) setupVolume(ctx context.Context, pod *corev1.Pod, v *corev1.Vo
 		})
 	case src.Projected != nil:
 		return m.atomic(ctx, pod, kindProjected, v.Name, func() (map[string]file, error) {
-			return m.projectedPayload(ctx, pod, src.Projected)
+			return m.projectedPayload(ctx, pod, v.Name, src.Projected)
 		})
 	}
 	return Mount{}, errors.New("this volume type is not supported by this node")
@@ -199,6 +201,11 @@ func (m *Manager) Teardown(uid types.UID) error {
 	for k := range m.tokens {
 		if k.uid == uid {
 			delete(m.tokens, k)
+		}
+	}
+	for k := range m.certs {
+		if k.uid == uid {
+			delete(m.certs, k)
 		}
 	}
 	m.mu.Unlock()

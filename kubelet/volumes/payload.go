@@ -127,14 +127,14 @@ func (m *Manager) downwardPayload(ctx context.Context, pod *corev1.Pod, items []
 }
 
 // projectedPayload merges the projected sources into one payload.
-func (m *Manager) projectedPayload(ctx context.Context, pod *corev1.Pod, src *corev1.ProjectedVolumeSource) (map[string]file, error) {
+func (m *Manager) projectedPayload(ctx context.Context, pod *corev1.Pod, volume string, src *corev1.ProjectedVolumeSource) (map[string]file, error) {
 	out := map[string]file{}
 	add := func(p map[string]file) {
 		for k, v := range p {
 			out[k] = v
 		}
 	}
-	for _, s := range src.Sources {
+	for i, s := range src.Sources {
 		switch {
 		case s.ConfigMap != nil:
 			p, err := m.configMap(ctx, pod.Namespace, s.ConfigMap.Name, s.ConfigMap.Optional != nil && *s.ConfigMap.Optional, s.ConfigMap.Items, src.DefaultMode)
@@ -161,7 +161,17 @@ func (m *Manager) projectedPayload(ctx context.Context, pod *corev1.Pod, src *co
 			}
 			out[s.ServiceAccountToken.Path] = file{Data: []byte(tok), Mode: modeOf(nil, src.DefaultMode)}
 		case s.ClusterTrustBundle != nil:
-			return nil, fmt.Errorf("clusterTrustBundle projections are not supported by this node")
+			anchors, err := m.trustBundle(ctx, s.ClusterTrustBundle)
+			if err != nil {
+				return nil, err
+			}
+			out[s.ClusterTrustBundle.Path] = file{Data: anchors, Mode: modeOf(nil, src.DefaultMode)}
+		case s.PodCertificate != nil:
+			key, chain, err := m.podCertificate(ctx, pod, volume, i, s.PodCertificate)
+			if err != nil {
+				return nil, err
+			}
+			podCertificatePayload(out, s.PodCertificate, key, chain, src.DefaultMode)
 		}
 	}
 	return out, nil
