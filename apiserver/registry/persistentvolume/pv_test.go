@@ -4,10 +4,12 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 func TestDefaultsValidateTable(t *testing.T) {
@@ -36,5 +38,34 @@ func TestDefaultsValidateTable(t *testing.T) {
 	row, _ := Strategy{}.TableRow(pv)
 	if row[1] != "5Gi" || row[2] != "RWO,ROX" || row[3] != "Retain" || row[5] != "default/data" || row[7] != "<unset>" || row[10] != "Filesystem" {
 		t.Errorf("row %q", row)
+	}
+}
+
+func TestPhaseChangeStampsTransitionTime(t *testing.T) {
+	then := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := clocktesting.NewFakePassiveClock(then)
+	s := Strategy{Clock: clk}
+	old := &corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: "pv1"}}
+	s.PrepareForCreate(context.Background(), old)
+	then = then.Add(time.Hour)
+	clk.SetTime(then)
+
+	same := old.DeepCopy()
+	s.PrepareForStatusUpdate(context.Background(), same, old)
+	if !same.Status.LastPhaseTransitionTime.Equal(old.Status.LastPhaseTransitionTime) {
+		t.Errorf("no phase change moved the time to %v", same.Status.LastPhaseTransitionTime)
+	}
+	bound := old.DeepCopy()
+	bound.Status.Phase = corev1.VolumeBound
+	s.PrepareForStatusUpdate(context.Background(), bound, old)
+	if got := bound.Status.LastPhaseTransitionTime; got == nil || !got.Time.Equal(then) {
+		t.Errorf("phase change stamped %v, want %v", got, then)
+	}
+	mine := metav1.NewTime(then.Add(-time.Minute))
+	bound = old.DeepCopy()
+	bound.Status.Phase, bound.Status.LastPhaseTransitionTime = corev1.VolumeBound, &mine
+	s.PrepareForStatusUpdate(context.Background(), bound, old)
+	if !bound.Status.LastPhaseTransitionTime.Equal(&mine) {
+		t.Errorf("a time the writer set was replaced by %v", bound.Status.LastPhaseTransitionTime)
 	}
 }

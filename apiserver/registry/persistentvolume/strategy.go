@@ -44,9 +44,16 @@ func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	obj.(*corev1.PersistentVolume).Status = old.(*corev1.PersistentVolume).Status
 }
 
-// PrepareForStatusUpdate keeps the spec.
-func (Strategy) PrepareForStatusUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*corev1.PersistentVolume).Spec = old.(*corev1.PersistentVolume).Spec
+// PrepareForStatusUpdate keeps the spec, and stamps a phase change with its time unless
+// the writer set a new time itself, as upstream does.
+func (s Strategy) PrepareForStatusUpdate(_ context.Context, obj, old runtime.Object) {
+	pv, oldPV := obj.(*corev1.PersistentVolume), old.(*corev1.PersistentVolume)
+	pv.Spec = oldPV.Spec
+	if pv.Status.Phase != oldPV.Status.Phase && (pv.Status.LastPhaseTransitionTime == nil ||
+		pv.Status.LastPhaseTransitionTime.Equal(oldPV.Status.LastPhaseTransitionTime)) {
+		now := metav1.NewTime(s.now().Truncate(time.Second))
+		pv.Status.LastPhaseTransitionTime = &now
+	}
 }
 
 // Default applies upstream's v1 defaults.
