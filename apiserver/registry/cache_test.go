@@ -545,6 +545,25 @@ func TestCacheContinueExpiresWithCompaction(t *testing.T) {
 	}
 	_, err = s.List(ctx, "a", metav1.ListOptions{Limit: 2, Continue: cont})
 	wantStatus(t, err, 410, metav1.StatusReasonExpired)
+
+	// The 410 offers a token that goes on from the same key at the newest revision.
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) || status.Status().ListMeta.Continue == "" {
+		t.Fatalf("the 410 carries no continue token: %v", err)
+	}
+	l, err = s.List(ctx, "a", metav1.ListOptions{Limit: 2, Continue: status.Status().ListMeta.Continue})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := l.(*corev1.ConfigMapList)
+	var names []string
+	for _, it := range page.Items {
+		names = append(names, it.Name)
+	}
+	listRV, next, left := page.ResourceVersion, page.Continue, page.RemainingItemCount
+	if fmt.Sprint(names) != "[c2 c3]" || listRV != fmt.Sprint(rev) || next == "" || left == nil || *left != 1 {
+		t.Errorf("inconsistent page: %v at %s, continue %q, remaining %v", names, listRV, next, left)
+	}
 }
 
 // Bookmarks come at the revision the store has reached, though nothing the watch

@@ -53,7 +53,7 @@ func (s *Store) listFromStore(ctx context.Context, prefix string, sel selection,
 		page, err := s.cfg.Storage.List(ctx, storage.ListOptions{Prefix: prefix, StartKey: start, Revision: rev, Limit: opts.Limit})
 		if err != nil {
 			if opts.Continue != "" && errors.Is(err, storage.ErrCompacted) {
-				return nil, apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
+				return nil, expiredContinue(strings.TrimPrefix(start, prefix))
 			}
 			return nil, s.statusError(err, "")
 		}
@@ -107,6 +107,9 @@ func (s *Store) listStart(ctx context.Context, prefix string, opts metav1.ListOp
 		rev, start, err := decodeContinue(opts.Continue)
 		if err != nil {
 			return 0, "", err
+		}
+		if rev == inconsistentRV {
+			rev = 0 // the newest state
 		}
 		return rev, prefix + start, nil
 	}
@@ -178,6 +181,19 @@ func encodeContinue(rev int64, start string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// inconsistentRV is the revision of a continue token that goes on from its key at the
+// newest revision: the token a 410 for a compacted continue token offers, as upstream.
+const inconsistentRV = -1
+
+// expiredContinue is the 410 for a continue token whose revision was compacted. Its
+// list metadata carries a token that goes on from the same key at the newest revision,
+// for a client that accepts an inconsistent list.
+func expiredContinue(rel string) error {
+	err := apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+	err.ErrStatus.ListMeta.Continue = encodeContinue(inconsistentRV, rel)
+	return err
+}
+
 func decodeContinue(token string) (int64, string, error) {
 	bad := func(why string) error {
 		return apierrors.NewBadRequest(fmt.Sprintf("continue key is not valid: %s", why))
@@ -193,7 +209,7 @@ func decodeContinue(token string) (int64, string, error) {
 	switch {
 	case t.APIVersion != continueVersion:
 		return 0, "", bad(fmt.Sprintf("incorrect encoded start resourceVersion (version %s)", t.APIVersion))
-	case t.RV <= 0:
+	case t.RV <= 0 && t.RV != inconsistentRV:
 		return 0, "", bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
 	case t.Start == "" || strings.Contains(t.Start, "..") || strings.HasPrefix(t.Start, "/"):
 		return 0, "", bad("key must not be empty, relative or escape the list")
