@@ -35,7 +35,10 @@ func (s *Store) Delete(ctx context.Context, namespace, name string, opts metav1.
 			return nil, false, err
 		}
 		out, deleted, err := s.deleteVersion(ctx, key, obj, kv, opts)
-		if errors.Is(err, storage.ErrConflict) && opts.Preconditions == nil && attempt < updateAttempts {
+		// A concurrent write (a controller's status update, say) raced the delete: read
+		// again. Preconditions are checked against each read, so a resourceVersion one
+		// the write broke still answers 409.
+		if errors.Is(err, storage.ErrConflict) && attempt < updateAttempts {
 			continue
 		}
 		if err != nil {
