@@ -75,6 +75,7 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "ok")
 	})
+	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.HandleFunc("GET /pods", s.servePods)
 	mux.HandleFunc("GET /pods/{$}", s.servePods)
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.serveLogs)

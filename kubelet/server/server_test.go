@@ -23,6 +23,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"kite/pki"
 )
 
@@ -326,5 +328,28 @@ func TestExecAndPortForwardProxyTheRuntimeStream(t *testing.T) {
 	}
 	if code, got := f.upgradeThrough(t, "/portForward/default/nopod"); code != 404 || !strings.Contains(got, "no running sandbox") {
 		t.Errorf("port-forward to a pod without sandbox: %d %q", code, got)
+	}
+}
+
+// /metrics is Prometheus text with upstream's kubelet metric names, parseable as the
+// e2e framework's metrics grabber parses it.
+func TestMetricsServesPrometheusText(t *testing.T) {
+	f := newFixture(t)
+	code, body := f.get(t, f.apiserver, "/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d %s", code, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("/metrics is not Prometheus text: %v", err)
+	}
+	for _, name := range []string{"kubelet_node_name", "kubelet_running_pods", "kubelet_running_containers", "go_goroutines"} {
+		if families[name] == nil {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	if m := families["kubelet_running_pods"]; m != nil && m.GetMetric()[0].GetGauge().GetValue() != 1 {
+		t.Errorf("kubelet_running_pods = %v, want 1", m.GetMetric()[0].GetGauge().GetValue())
 	}
 }
