@@ -71,7 +71,15 @@ func (s *Server) buildAuthentication() error {
 	if err != nil {
 		return err
 	}
-	authn, err := auth.New(auth.Config{ClientCAs: s.cfg.ClientCAs, AnonymousPaths: auth.PublicInfoPaths(), Tokens: issuer})
+	tokens := auth.Tokens{issuer}
+	if s.cfg.NodeToken != "" {
+		nt, err := auth.NewNodeToken(s.cfg.NodeToken)
+		if err != nil {
+			return err
+		}
+		tokens = append(tokens, nt)
+	}
+	authn, err := auth.New(auth.Config{ClientCAs: s.cfg.ClientCAs, AnonymousPaths: auth.PublicInfoPaths(), Tokens: tokens})
 	if err != nil {
 		return err
 	}

@@ -27,10 +27,11 @@ func (s *Server) nodeConnector(stores []*registry.Store) (registry.NodeConnector
 			}
 			return obj.(*corev1.Node), nil
 		},
-		ClientCert: s.cfg.KubeletClientCert,
-		RootCAs:    s.cfg.ClientCAs,
-		LocalNode:  s.cfg.LocalNode,
-		Logger:     s.logger,
+		ClientCert:  s.cfg.KubeletClientCert,
+		RootCAs:     s.cfg.ClientCAs,
+		LocalNode:   s.cfg.LocalNode,
+		RemoteNodes: s.cfg.RemoteNodes,
+		Logger:      s.logger,
 	}
 	if eps := storeOf(stores, schema.GroupResource{Resource: "endpoints"}); eps != nil {
 		cfg.Endpoints = func(ctx context.Context, namespace, name string) (*corev1.Endpoints, error) {

@@ -398,6 +398,7 @@ func subresourceActions(st storage.Interface, stores []*registry.Store, nodes re
 			return pod.EvictionAction(pod.EvictionConfig{Store: s, Budgets: budgets})
 		})},
 		{schema.GroupResource{Resource: "pods"}, one(pod.EphemeralContainersAction)},
+		{schema.GroupResource{Resource: "pods"}, one(pod.ResizeAction)},
 		{schema.GroupResource{Group: "certificates.k8s.io", Resource: "certificatesigningrequests"}, one(func(s *registry.Store) (*registry.Action, error) {
 			return certificatesigningrequest.ApprovalAction(s, certificatesigningrequest.Strategy{})
 		})},

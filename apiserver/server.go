@@ -68,8 +68,14 @@ type Config struct {
 	// subresources answer 503.
 	KubeletClientCert tls.Certificate
 	// LocalNode names the node whose agent runs beside this server; it is reached on
-	// 127.0.0.1, and no other node's agent is dialled.
+	// 127.0.0.1, and no other node's agent is dialled unless RemoteNodes says so.
 	LocalNode string
+	// RemoteNodes lets the server dial other nodes' agents (joined with `kite agent`) at
+	// their InternalIP.
+	RemoteNodes bool
+	// NodeToken is the user:secret node agents join with (pki.NodeToken's Credential);
+	// it authenticates as a bootstrap identity (auth.NodeToken). Empty: none.
+	NodeToken string
 }
 
 // Server is the API server. It is an http.Handler (the whole chain, for tests) and

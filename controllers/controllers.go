@@ -7,6 +7,7 @@ import (
 	"k8s.io/client-go/informers"
 
 	"kite/controllers/cronjob"
+	"kite/controllers/csrsigning"
 	"kite/controllers/daemonset"
 	"kite/controllers/deployment"
 	"kite/controllers/disruption"
@@ -18,6 +19,7 @@ import (
 	"kite/controllers/namespace"
 	"kite/controllers/nodeipam"
 	"kite/controllers/nodelifecycle"
+	"kite/controllers/persistentvolume"
 	"kite/controllers/podgc"
 	"kite/controllers/replicaset"
 	"kite/controllers/resourcequota"
@@ -165,5 +167,22 @@ func (m *Manager) newControllers(_ context.Context, f informers.SharedInformerFa
 		Pods:   f.Core().V1().Pods(),
 		Logger: m.logger,
 	}))
+	add(persistentvolume.New(persistentvolume.Config{
+		Client:  m.client,
+		Volumes: f.Core().V1().PersistentVolumes(),
+		Claims:  f.Core().V1().PersistentVolumeClaims(),
+		Classes: f.Storage().V1().StorageClasses(),
+		Nodes:   f.Core().V1().Nodes(),
+		Pods:    f.Core().V1().Pods(),
+		Logger:  m.logger,
+	}))
+	if m.cfg.Signer != nil {
+		add(csrsigning.New(csrsigning.Config{
+			Client: m.client,
+			CSRs:   f.Certificates().V1().CertificateSigningRequests(),
+			Signer: m.cfg.Signer,
+			Logger: m.logger,
+		}))
+	}
 	return out, errors.Join(errs...)
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 
+	"kite/controllers/csrsigning"
 	"kite/leader"
 )
 
@@ -35,6 +36,9 @@ type Config struct {
 	REST *rest.Config
 	// RootCA is the cluster CA (PEM), published in every namespace. Required.
 	RootCA []byte
+	// Signer signs node agents' certificate requests with the cluster CA (pki.LoadCA):
+	// the csrsigning controller runs only when it is set.
+	Signer csrsigning.Signer
 	// Identity names this manager in the Lease. Default: hostname_uuid, as upstream.
 	Identity string
 	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election. Defaults:

@@ -24,6 +24,7 @@ import (
 	"kite/kubelet/containerd"
 	"kite/kubelet/cri"
 	"kite/kubelet/images"
+	"kite/kubelet/logs"
 	"kite/kubelet/network"
 	"kite/kubelet/node"
 	"kite/kubelet/pods"
@@ -50,6 +51,10 @@ type Config struct {
 	// PodCIDR is given to the Node when it has none (default 10.42.0.0/24); ClusterCIDR
 	// is every node's pod range (10.42.0.0/16), ServiceCIDR the Services' (10.43.0.0/16).
 	PodCIDR, ClusterCIDR, ServiceCIDR string
+	// AwaitPodCIDR registers the Node without a pod CIDR and waits for the node IPAM
+	// controller to assign one, instead of claiming PodCIDR: a node joining a cluster
+	// (`kite agent`) must not take a range another node holds.
+	AwaitPodCIDR bool
 	// RegistryPulls lets the agent pull missing images from registries through CRI.
 	// Off by default: these nodes are air-gapped and must not reach out; they run the
 	// images imported from the image directories.
@@ -62,7 +67,13 @@ type Config struct {
 	ServerPort  int
 	ServingCert tls.Certificate
 	ClientCAs   *x509.CertPool
-	Logger      *slog.Logger
+	// ContainerLogMaxSize, ContainerLogMaxFiles and ContainerLogMonitorInterval say
+	// when containers' logs are rotated and how many files each keeps (kubelet/logs;
+	// upstream's defaults, 10Mi, 5 and 10s, when zero).
+	ContainerLogMaxSize         int64
+	ContainerLogMaxFiles        int
+	ContainerLogMonitorInterval time.Duration
+	Logger                      *slog.Logger
 }
 
 func (c *Config) defaults() error {
@@ -138,9 +149,17 @@ func Run(ctx context.Context, cfg Config) error {
 		Client: client, Name: cfg.NodeName, Address: cfg.Address, PodCIDR: cfg.PodCIDR,
 		KubeletVersion: cfg.KubeletVersion, DiskPath: cfg.DataDir, KubeletPort: int32(cfg.ServerPort), Logger: log,
 	}
+	if cfg.AwaitPodCIDR {
+		nodeCfg.PodCIDR = ""
+	}
 	n, err := registerWithRetry(ctx, nodeCfg, log)
 	if err != nil {
 		return err
+	}
+	if n.Spec.PodCIDR == "" && cfg.AwaitPodCIDR {
+		if n, err = awaitPodCIDR(ctx, client, n.Name, log); err != nil {
+			return err
+		}
 	}
 	_, podCIDR, err := net.ParseCIDR(n.Spec.PodCIDR)
 	if err != nil {
@@ -222,11 +241,26 @@ func Run(ctx context.Context, cfg Config) error {
 		node.Run(ctx, nodeCfg)
 	}()
 
-	// Pod events, as upstream's kubelet records them (source component "kubelet").
+	// Pod events, as upstream's kubelet records them (source component "kubelet"),
+	// through a client of their own, as upstream keeps them apart (eventRecordQPS):
+	// the three events of every started pod do not use up the client-side rate limit
+	// that its volume reads and status writes wait on.
+	eventClient, err := kubernetes.NewForConfig(eventsAPI(cfg.API))
+	if err != nil {
+		return err
+	}
 	events := record.NewBroadcaster(record.WithContext(ctx))
-	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events("")})
 	defer events.Shutdown()
 	recorder := events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: cfg.NodeName})
+
+	rotator, err := logs.New(logs.Config{
+		Runtime: rt.Runtime, LogDir: l.podLogs(), MaxSize: cfg.ContainerLogMaxSize,
+		MaxFiles: cfg.ContainerLogMaxFiles, MonitorInterval: cfg.ContainerLogMonitorInterval, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
 
 	mgr, err := pods.New(pods.Config{
 		Client: client, NodeName: cfg.NodeName, HostIP: cfg.Address,
@@ -237,7 +271,20 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rotator.Run(ctx)
+	}()
 	return mgr.Run(ctx)
+}
+
+// eventsAPI is the agent's API configuration with a rate limit of its own for events,
+// upstream kubelet's eventRecordQPS and eventBurst.
+func eventsAPI(api *rest.Config) *rest.Config {
+	c := rest.CopyConfig(api)
+	c.QPS, c.Burst, c.RateLimiter = 50, 100, nil
+	return c
 }
 
 // registerWithRetry registers the Node, retrying while the API server is not answering

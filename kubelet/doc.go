@@ -4,8 +4,9 @@
 // The agent wires its parts, each in its own package: node (the Node object and its
 // Lease), containerd (the node's own containerd, unless an existing CRI endpoint is
 // given), cri (the only connection to the runtime), images (preloading image
-// tarballs), network (the CNI bridge and the KITE- iptables chains) and pods (the pod
-// lifecycle). Cleanup undoes everything the agent put on the host.
+// tarballs), network (the CNI bridge and the KITE- iptables chains), pods (the pod
+// lifecycle) and logs (container log rotation). Cleanup undoes everything the agent
+// put on the host.
 //
 // Everything the agent keeps lives in the data directory: containerd/ (containerd's
 // config, root, state and socket), agent/ (CNI configuration, IP allocations, pod logs)

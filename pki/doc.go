@@ -21,6 +21,13 @@
 // whenever they are missing, unreadable, not signed by the CA, due to expire within 30
 // days, or (for the serving certificate) carry other SANs than asked for.
 //
+// The node token (EnsureNodeToken, kept by cmd/kite in DATA-DIR/server/node-token,
+// mode 0600, made once) has k3s's shape K10<sha256 of the CA's DER>::node:<secret>: the
+// hash lets a joining agent trust the CA it learns from the server's handshake, the
+// secret lets the server trust the agent (apiserver/auth.NodeToken). LoadCA hands the CA
+// and its key to the controller manager's CSR signer (SignRequest), which issues the
+// certificates of joined nodes.
+//
 // cmd/kite calls Ensure at every start, after locking the data directory, and then
 // WriteKubeconfig.
 package pki

@@ -11,12 +11,19 @@
 //     weighted) and Bind. The default profile holds upstream's default plugins with
 //     their weights: NodeUnschedulable (with node readiness), NodeName, NodePorts,
 //     NodeAffinity, TaintToleration, NodeResourcesFit (least allocated),
-//     NodeResourcesBalancedAllocation, InterPodAffinity, PodTopologySpread,
-//     DefaultPreemption and DefaultBinder.
+//     NodeResourcesBalancedAllocation, VolumeBinding, InterPodAffinity,
+//     PodTopologySpread, DefaultPreemption and DefaultBinder.
+//   - VolumeBinding keeps a pod off nodes its PersistentVolumeClaims cannot be used on
+//     (a missing claim, an unbound Immediate one, a bound volume's nodeAffinity, no
+//     Available volume on the node for a WaitForFirstConsumer claim) and, in a PreBind
+//     step of the binding goroutine, pre-binds the volumes it chose, sets the claims'
+//     volume.kubernetes.io/selected-node and waits for the binder controller to bind
+//     them before the pod is bound.
 //   - The Queue holds pods waiting for a cycle: active pods in a heap ordered by
 //     priority then creation time, pods backing off after a failure (1 s doubling up to
 //     10 s, upstream's defaults) and unschedulable pods parked until a cluster event
-//     (node added or changed, pod deleted or its node freed) might let them fit.
+//     (node added or changed, pod deleted or its node freed, a claim, volume or
+//     StorageClass changed) might let them fit.
 //   - One scheduling cycle handles one pod against a snapshot of the Cache (nodes and
 //     the pods on them, including pods assumed bound but not yet seen back from the
 //     API), so a burst of pods does not pile onto the node that looked emptiest before
@@ -32,7 +39,9 @@
 //     pods of lower priority are judged as if the nominated ones already ran there
 //     (Nominator).
 //
-// Not done yet: volume plugins (local PVs, WaitForFirstConsumer claims), upstream's
+// Not done yet: the other volume plugins (VolumeRestrictions, VolumeZone, node volume
+// limits, storage capacity), dynamic provisioning checks beyond a class's provisioner
+// and allowedTopologies, upstream's
 // cluster-level default spread constraints for pods of Services and workloads,
 // PodDisruptionBudgets in preemption, image locality, and scheduler profiles beyond the
 // default one.

@@ -124,6 +124,14 @@ type PostFilterPlugin interface {
 	PostFilter(ctx context.Context, c *Cycle, rejected map[string]*Status) (nominated string, s *Status)
 }
 
+// PreBindPlugin prepares what the pod needs on node before it is bound there (its
+// volumes); it runs in the binding goroutine and may wait. An error fails the binding
+// and sends the pod back to the queue.
+type PreBindPlugin interface {
+	Plugin
+	PreBind(ctx context.Context, pod *corev1.Pod, node *corev1.Node) error
+}
+
 // BindPlugin makes the decision real: after it returns nil the pod is bound to node.
 type BindPlugin interface {
 	Plugin

@@ -76,11 +76,25 @@ func (l *loop) scheduleOne(ctx context.Context, qp *QueuedPod, wg *sync.WaitGrou
 	assumed := pod.DeepCopy()
 	assumed.Spec.NodeName = host
 	l.cache.Assume(assumed)
-	wg.Go(func() { l.bind(ctx, qp, pod, host) })
+	node := snap.Get(host).Node
+	wg.Go(func() { l.bind(ctx, qp, pod, node) })
 }
 
-// bind is the binding cycle: it runs beside the next scheduling cycles.
-func (l *loop) bind(ctx context.Context, qp *QueuedPod, pod *corev1.Pod, node string) {
+// bind is the binding cycle: it runs beside the next scheduling cycles. The PreBind
+// plugins go first (they may wait, for volumes), then the binder.
+func (l *loop) bind(ctx context.Context, qp *QueuedPod, pod *corev1.Pod, nodeObj *corev1.Node) {
+	node := nodeObj.Name
+	for _, pl := range l.profile.preBinds {
+		if err := pl.PreBind(ctx, pod, nodeObj); err != nil {
+			l.cache.Forget(pod.UID)
+			if ctx.Err() != nil {
+				l.queue.Done(pod.UID)
+				return
+			}
+			l.failed(ctx, qp, pod, corev1.PodReasonSchedulerError, fmt.Sprintf("running PreBind plugin %q: %v", pl.Name(), err), "", false)
+			return
+		}
+	}
 	if err := l.profile.binder.Bind(ctx, pod, node); err != nil {
 		l.cache.Forget(pod.UID)
 		if ctx.Err() != nil {

@@ -20,6 +20,7 @@ type Profile struct {
 	preScores   []PreScorePlugin
 	scores      []ScorePlugin
 	weights     map[string]int64
+	preBinds    []PreBindPlugin
 	binder      BindPlugin
 }
 
@@ -49,6 +50,9 @@ func NewProfile(schedulerName string, weights map[string]int64, plugins ...Plugi
 			}
 			p.weights[pl.Name()] = w
 		}
+		if x, ok := pl.(PreBindPlugin); ok {
+			p.preBinds = append(p.preBinds, x)
+		}
 		if x, ok := pl.(BindPlugin); ok {
 			if p.binder != nil {
 				return nil, fmt.Errorf("scheduler: profile %q: two binders, %s and %s", schedulerName, p.binder.Name(), pl.Name())
@@ -73,8 +77,9 @@ var defaultWeights = map[string]int64{
 }
 
 // DefaultProfile is upstream's default profile (default-scheduler), in upstream's
-// order, minus the volume and DRA plugins.
-func DefaultProfile(namespaces NamespaceLabels, preemption PostFilterPlugin, binder BindPlugin) (*Profile, error) {
+// order, minus the DRA plugins and, of the volume plugins, all but VolumeBinding, which
+// is left out too when volumes is nil (tests of the other plugins).
+func DefaultProfile(namespaces NamespaceLabels, volumes *VolumeBinding, preemption PostFilterPlugin, binder BindPlugin) (*Profile, error) {
 	plugins := []Plugin{
 		NodeName{},
 		NodeUnschedulable{},
@@ -82,9 +87,14 @@ func DefaultProfile(namespaces NamespaceLabels, preemption PostFilterPlugin, bin
 		NodeAffinity{},
 		NodePorts{},
 		NodeResourcesFit{},
+	}
+	if volumes != nil {
+		plugins = append(plugins, volumes)
+	}
+	plugins = append(plugins,
 		PodTopologySpread{},
 		InterPodAffinity{Namespaces: namespaces},
-	}
+	)
 	if preemption != nil {
 		plugins = append(plugins, preemption)
 	}

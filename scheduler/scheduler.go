@@ -173,6 +173,9 @@ func (s *Scheduler) schedule(ctx context.Context) {
 	})
 	nodes := factory.Core().V1().Nodes()
 	namespaces := factory.Core().V1().Namespaces()
+	claims := factory.Core().V1().PersistentVolumeClaims()
+	volumes := factory.Core().V1().PersistentVolumes()
+	classes := factory.Storage().V1().StorageClasses()
 
 	broadcaster := events.NewEventBroadcasterAdapterWithContext(ctx, client)
 	broadcaster.StartRecordingToSink(ctx.Done())
@@ -187,7 +190,8 @@ func (s *Scheduler) schedule(ctx context.Context) {
 		}
 		return labels.Set(ns.Labels), true
 	}
-	profile, err := DefaultProfile(nsLabels,
+	volumeBinding := &VolumeBinding{Client: client, Claims: claims.Lister(), Volumes: volumes.Lister(), Classes: classes.Lister()}
+	profile, err := DefaultProfile(nsLabels, volumeBinding,
 		DefaultPreemption{Client: client, Recorder: recorder, Logger: s.logger},
 		DefaultBinder{Client: client})
 	if err != nil {
@@ -205,7 +209,8 @@ func (s *Scheduler) schedule(ctx context.Context) {
 		pods:     corelisters.NewPodLister(pods.GetIndexer()),
 		rnd:      rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
-	if err := l.addHandlers(pods, nodes.Informer()); err != nil {
+	if err := errors.Join(l.addHandlers(pods, nodes.Informer()),
+		l.addVolumeHandlers(claims.Informer(), volumes.Informer(), classes.Informer())); err != nil {
 		s.logger.Error("registering event handlers", "err", err)
 		return
 	}

@@ -7,7 +7,9 @@
 // 401 Status rather than a failed handshake. The certificate's common name is the user
 // name and its organizations are the groups. A request without a verified certificate
 // may carry "Authorization: Bearer TOKEN"; Config.Tokens judges the token (package
-// satoken: service-account JWTs) and names the user, with its uid and extra. Every
+// satoken: service-account JWTs; NodeToken: the node token's secret, a bootstrap
+// identity in system:bootstrappers that joining agents ask for their certificates with;
+// Tokens tries several in turn) and names the user, with its uid and extra. Every
 // authenticated user also gets the group system:authenticated.
 //
 // As upstream's authenticator chain: a request that presented a certificate or a token

@@ -10,7 +10,8 @@
 // agent must present a certificate signed by the cluster CA; the connector presents
 // the API server's kubelet-client certificate.
 //
-// Streams: a log is a plain GET, copied and flushed as it arrives (kubectl logs -f).
+// Streams: a log is a plain GET, copied and flushed as it arrives (kubectl logs -f), or
+// when the client asks for a WebSocket, sent as binary (or base64 text) messages.
 // exec, attach and portforward upgrade the connection. A SPDY upgrade is proxied as is.
 // A WebSocket upgrade with the v5.channel.k8s.io protocol (kubectl 1.30+ exec and
 // attach) is translated: the connector speaks WebSocket to the client and SPDY to the

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gorilla/websocket"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -32,8 +33,13 @@ func (c *Connector) streamLog(ctx context.Context, loc *url.URL, pod *corev1.Pod
 		msg := strings.TrimSpace(string(body))
 		return nil, agentError(resp.StatusCode, msg, "pods/log", pod.Name)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer resp.Body.Close()
+		if websocket.IsWebSocketUpgrade(r) {
+			// Upstream serves any streamed response over a WebSocket when asked.
+			serveLogWebSocket(w, r, resp.Body)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(http.StatusOK)

@@ -20,7 +20,12 @@ func startControllers(ctx, serveCtx context.Context, pkiCfg pki.Config, url stri
 	if err != nil {
 		return nil, "", err
 	}
-	mgr, err := controllers.New(controllers.Config{REST: rc, RootCA: caPEM, Logger: logger})
+	// The controller manager signs node agents' certificate requests with the CA.
+	ca, err := pki.LoadCA(pkiCfg)
+	if err != nil {
+		return nil, "", err
+	}
+	mgr, err := controllers.New(controllers.Config{REST: rc, RootCA: caPEM, Signer: ca, Logger: logger})
 	if err != nil {
 		return nil, "", err
 	}

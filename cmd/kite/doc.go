@@ -1,5 +1,15 @@
-// Command kite is Kite in one binary: `kite server` runs the API server (and, later, the
-// node agent) on a data directory; `kite version` prints the version.
+// Command kite is Kite in one binary: `kite server` runs the API server (and the
+// node agent) on a data directory; `kite agent` joins another machine, or simulated
+// nodes, to a running server; `kite version` prints the version.
+//
+// Joining (join.go, bootstrap.go): `kite server` keeps a node token in
+// DATA-DIR/server/node-token and sends its CA after its serving certificate. `kite
+// agent` learns the CA from that handshake and trusts it only if its hash is the
+// token's, then asks for its client certificate (system:node:NAME) with the token as a
+// bootstrap identity and for its serving certificate with that client certificate,
+// both as CertificateSigningRequests the controller manager approves and signs
+// (controllers/csrsigning). The node agent then runs exactly as the server's own
+// (agentConfig in agent.go).
 //
 // This is the only place that wires parts together: it locks the data directory
 // (package datadir), makes or loads the certificates and writes the admin kubeconfig

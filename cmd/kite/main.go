@@ -33,6 +33,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"server", "Run the Kubernetes API server on a data directory", runServer},
+		{"agent", "Join this machine (or simulated nodes) to a running server as a node", runJoin},
 		{"images", "Import image tarballs into the node, list its images", runImages},
 		{"version", "Print the version of kite", runVersion},
 	}

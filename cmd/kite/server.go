@@ -39,8 +39,10 @@ type serverOptions struct {
 	profiling bool
 	// simulatedNodes runs that many simulated nodes in place of the node agent.
 	simulatedNodes int
-	agent          agentOptions
-	memory         memoryOptions
+	// remoteNodeAgents lets the server dial joined nodes' agents at their InternalIP.
+	remoteNodeAgents bool
+	agent            agentOptions
+	memory           memoryOptions
 }
 
 func serverFlags(o *serverOptions) *pflag.FlagSet {
@@ -70,12 +72,15 @@ func serverFlags(o *serverOptions) *pflag.FlagSet {
 		"Name of this machine's Node (default: the hostname in lower case).")
 	fs.IntVar(&o.agent.kubeletPort, "kubelet-port", 10250,
 		"Port of the node agent's HTTPS server (container logs, exec, attach, port-forward), as kubelet's.")
+	o.agent.logs.addFlags(fs)
 	fs.BoolVar(&o.agent.cleanup, "cleanup", false,
 		"Remove what the node agent of DATA-DIR left on the host (pods, containerd and its state, the kite0 bridge, KITE- iptables chains) and exit.")
 	fs.BoolVar(&o.profiling, "profiling", true,
 		"Serve Go's profiles at /debug/pprof/ to authenticated clients.")
 	fs.IntVar(&o.simulatedNodes, "simulated-nodes", 0,
 		"Register this many simulated nodes (kite-sim-0 …) that run pods without containers, as kwok does, and start no node agent.")
+	fs.BoolVar(&o.remoteNodeAgents, "remote-node-agents", false,
+		"Dial the agents of nodes joined with kite agent at their InternalIP for their pods' logs, exec, attach and port-forward (off: only this machine's agent is dialled).")
 	o.memory.addFlags(fs)
 	return fs
 }
@@ -120,6 +125,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, sta
 	if o.simulatedNodes > 0 {
 		// Simulated nodes take the place of this machine's node.
 		o.agent.disableAgent = true
+	}
+	if err := o.agent.logs.validate(); err != nil {
+		return usageError(stderr, "kite server", err)
 	}
 	if err := o.memory.apply(); err != nil {
 		return usageError(stderr, "kite server", err)
@@ -193,6 +201,13 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	if err != nil {
 		return fail(stderr, exitUsage, err)
 	}
+	nodeToken, _, err := pki.EnsureNodeToken(nodeTokenPath(dir), bundle.CA)
+	if err != nil {
+		return fail(stderr, exitUsage, err)
+	}
+	// The server sends the CA after its certificate, so a joining agent can learn it
+	// from the handshake and check it against the node token's hash.
+	bundle.Serving.Certificate = append(bundle.Serving.Certificate, bundle.CA.Raw)
 
 	store, err := pebble.Open(ctx, pebble.Config{Dir: dir.DB(), HistoryRetention: o.historyRetention, Logger: logger})
 	if err != nil {
@@ -241,6 +256,8 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	srv, err := apiserver.New(apiserver.Config{
 		KubeletClientCert: kubeletClient,
 		LocalNode:         localNode,
+		RemoteNodes:       o.remoteNodeAgents,
+		NodeToken:         nodeToken.Credential(),
 		Store:             store,
 		Version:           kiteVersion(),
 		ServingCert:       bundle.Serving,
@@ -297,6 +314,7 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 		serveCtx = afterAgent(serveCtx, agentDone)
 		say("node agent starting (containerd, node registration, image import) in the background")
 	}
+	say("to add a node: kite agent --server %s --token \"$(cat %s)\"", joinURL(o.bindAddress, port), nodeTokenPath(dir))
 	// The socket is listening, so connections made from now on are answered.
 	say("ready in %s. Use: kubectl --kubeconfig %s get namespaces",
 		formatDuration(time.Since(started)), dir.Kubeconfig())
@@ -321,11 +339,14 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 }
 
 // servingSANs adds a specific bind address to the --tls-san values: clients reach the
-// server there, so the certificate must name it.
+// server there, so the certificate must name it. A server on all interfaces names the
+// host's address, where agents on other machines join it (joinURL).
 func servingSANs(o serverOptions) []string {
 	sans := append([]string(nil), o.tlsSANs...)
 	if !o.bindAddress.IsUnspecified() {
 		sans = append(sans, o.bindAddress.String())
+	} else if a := advertiseAddress(o.bindAddress); a != nil {
+		sans = append(sans, a.String())
 	}
 	return sans
 }
@@ -387,4 +408,14 @@ func advertiseAddress(bind net.IP) net.IP {
 		}
 	}
 	return nil
+}
+
+// joinURL is the address agents join at: the one address the server listens on, else
+// (all interfaces) the host's address other machines reach, else loopback.
+func joinURL(bind net.IP, port int) string {
+	host := clientHost(bind)
+	if a := advertiseAddress(bind); bind.IsUnspecified() && a != nil {
+		host = a.String()
+	}
+	return "https://" + net.JoinHostPort(host, strconv.Itoa(port))
 }

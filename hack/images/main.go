@@ -28,6 +28,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, goBui
 	fs.SetOutput(stderr)
 	out := fs.String("out", "build/images", "directory to write the image tarballs to")
 	busybox := fs.String("busybox", "/bin/busybox", "a static busybox binary (Debian's busybox-static)")
+	shell := fs.String("shell", "/bin/bash-static", "a static shell for the busybox image's /bin/sh (Debian's bash-static)")
 	conformanceDir := fs.String("conformance", "conformance", "the conformance module, where agnhost and nnp are built")
 	group := fs.String("group", everyday, "which images to build when none is named: everyday, conformance or all")
 	force := fs.Bool("force", false, "build every image even when its tarball is up to date")
@@ -53,7 +54,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, goBui
 	progress := func(format string, args ...any) {
 		fmt.Fprintf(stdout, "images:   "+format+"\n", args...)
 	}
-	all := specs(specConfig{Busybox: *busybox, Conformance: *conformanceDir, Progress: progress, GoBuild: goBuild})
+	all := specs(specConfig{Busybox: *busybox, Shell: *shell, Conformance: *conformanceDir, Progress: progress, GoBuild: goBuild})
 	var chosen []spec
 	switch *group {
 	case "all":

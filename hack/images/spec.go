@@ -46,6 +46,9 @@ type spec struct {
 
 type specConfig struct {
 	Busybox string // the static busybox binary
+	// Shell is the busybox image's /bin/sh: a static bash (Debian's bash-static). See
+	// busyboxShell for why not busybox's own.
+	Shell string
 	// Conformance is the conformance/ module's directory, where the upstream test
 	// programs (agnhost, nnp) are built: the main module never imports k8s.io/kubernetes.
 	Conformance string
@@ -81,11 +84,14 @@ func specs(c specConfig) []spec {
 			Group: everyday,
 			Tags:  []string{"docker.io/library/busybox:latest", "registry.k8s.io/e2e-test-images/busybox:1.37.0-2"},
 			Inputs: func(context.Context) (string, error) {
-				return digestFiles(recipe, []string{c.Busybox})
+				return digestFiles(recipe+"-sh", []string{c.Busybox, c.Shell})
 			},
 			Build: func(ctx context.Context, work string) (tree, v1.Config, error) {
 				t, err := busyboxTree(ctx, c.Busybox)
 				if err != nil {
+					return nil, v1.Config{}, err
+				}
+				if t, err = busyboxShell(t, c.Shell); err != nil {
 					return nil, v1.Config{}, err
 				}
 				return t, v1.Config{
@@ -128,6 +134,28 @@ func busyboxTree(ctx context.Context, busybox string) (tree, error) {
 		return nil, fmt.Errorf("%s has no sh applet", busybox)
 	}
 	return t, nil
+}
+
+// busyboxShell makes shell the image's /bin/sh in place of the busybox link.
+//
+// Why: the image stands in for upstream's busybox 1.37, whose ash keeps environment
+// variables whose names are no shell identifiers ("data-1") and hands them on to the
+// commands it runs; the conformance specs of ConfigMaps and Secrets as environment run
+// `sh -c env` and look for "data-1=value-1". Debian's busybox 1.35 build drops such
+// variables when its ash starts (upstream's ash of that version keeps them), and
+// bash keeps them too, so a static bash, run as sh (POSIX mode), is the shell. The
+// other applets, ash included, stay busybox's.
+func busyboxShell(t tree, shell string) (tree, error) {
+	if fi, err := os.Stat(shell); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("no static shell at %q for the busybox image's /bin/sh (Debian's bash-static; make deps installs it)", shell)
+	}
+	for i := range t {
+		if t[i].Path == "bin/sh" {
+			t[i] = entry{Path: "bin/sh", Mode: 0o755, HostPath: shell}
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("the busybox tree has no bin/sh")
 }
 
 // digestFiles digests a salt and the named files' contents, in a fixed order.

@@ -82,6 +82,7 @@ func (m *Manager) forget(uid types.UID) {
 	defer m.mu.Unlock()
 	delete(m.graces, uid)
 	delete(m.deleted, uid)
+	m.resizes.forget(uid)
 	prefix := string(uid) + "/"
 	for k := range m.waiting {
 		if len(k) > len(prefix) && k[:len(prefix)] == prefix {

@@ -18,8 +18,9 @@ import (
 var errWaiting = errors.New("container waiting")
 
 // startContainer creates and starts attempt number attempt of container c in the
-// sandbox. On failure the container's waiting reason says why.
-func (m *Manager) startContainer(ctx context.Context, pod *corev1.Pod, sandboxID string, sandboxAttempt uint32, c *corev1.Container, attempt uint32, podIP string, vols map[string]volumes.Mount) error {
+// sandbox. On failure the container's waiting reason says why. target, when set, is the
+// container whose process namespace c joins (an ephemeral container's target).
+func (m *Manager) startContainer(ctx context.Context, pod *corev1.Pod, sandboxID string, sandboxAttempt uint32, c *corev1.Container, attempt uint32, podIP string, vols map[string]volumes.Mount, target string) error {
 	key := containerKey(pod.UID, c.Name)
 	image, err := m.ensureImage(ctx, pod, c)
 	if err != nil {
@@ -34,6 +35,10 @@ func (m *Manager) startContainer(ctx context.Context, pod *corev1.Pod, sandboxID
 	}
 	if err != nil {
 		return fmt.Errorf("making the configuration of container %s: %w", c.Name, err)
+	}
+	if target != "" {
+		ns := cfg.Linux.SecurityContext.NamespaceOptions
+		ns.Pid, ns.TargetId = runtimeapi.NamespaceMode_TARGET, target
 	}
 	resp, err := m.cfg.Runtime.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
 		PodSandboxId:  sandboxID,
@@ -203,7 +208,7 @@ func securityContext(pod *corev1.Pod, c *corev1.Container) *runtimeapi.LinuxCont
 		if psc.RunAsGroup != nil {
 			sc.RunAsGroup = &runtimeapi.Int64Value{Value: *psc.RunAsGroup}
 		}
-		sc.SupplementalGroups = psc.SupplementalGroups
+		sc.SupplementalGroups = podGroups(psc)
 	}
 	if csc := c.SecurityContext; csc != nil {
 		if csc.RunAsUser != nil {
@@ -232,4 +237,15 @@ func securityContext(pod *corev1.Pod, c *corev1.Container) *runtimeapi.LinuxCont
 		}
 	}
 	return sc
+}
+
+// podGroups is the supplementary groups of the pod's processes: the fsGroup first, as
+// upstream's kubelet adds it, so a non-root user reads volume files that are
+// group-owned by it (a Secret with mode 0440, say), then the supplementalGroups.
+func podGroups(psc *corev1.PodSecurityContext) []int64 {
+	var groups []int64
+	if psc.FSGroup != nil {
+		groups = append(groups, *psc.FSGroup)
+	}
+	return append(groups, psc.SupplementalGroups...)
 }

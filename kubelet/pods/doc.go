@@ -19,6 +19,12 @@
 // readOnly, propagation), the pod's managed /etc/hosts and a termination message file,
 // read into the status when it exits.
 //
+// Ephemeral containers (pods/ephemeralcontainers, `kubectl debug`) start once in the
+// pod's sandbox as soon as they appear in its spec, join the process namespace of their
+// targetContainerName, are never restarted and are reported in
+// status.ephemeralContainerStatuses (ephemeral.go). A container not created yet waits
+// as PodInitializing when the pod has init containers, else as ContainerCreating.
+//
 // Probes and lifecycle hooks are upstream's: one worker per probe of each running
 // container attempt (probeworker.go) runs it through kubelet/probe every periodSeconds,
 // applies initialDelaySeconds and the thresholds, and enqueues the pod when its result
@@ -29,6 +35,12 @@
 // within the grace period, and the stop gets what is left of it (at least 2s). A pod
 // active longer than its activeDeadlineSeconds is killed and marked Failed
 // (DeadlineExceeded).
+//
+// In-place resizes (resize.go) are upstream's: a running container's new cpu and memory
+// are admitted against the node's allocatable (else PodResizePending, Infeasible or
+// Deferred), then applied through CRI UpdateContainerResources, or by restarting the
+// container where its resizePolicy says RestartContainer; the status reports each
+// container's allocatedResources and resources and the pod's observedGeneration.
 //
 // Invariants: one sync per pod at a time (the work queue guarantees it); containers are
 // found by CRI labels (io.kubernetes.pod.uid, io.kubernetes.container.name) and their

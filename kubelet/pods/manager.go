@@ -143,6 +143,8 @@ type Manager struct {
 	waiting map[string]waitReason
 	// backoff tracks restart and image pull back-off per container.
 	backoff map[string]*backoffEntry
+	// resizes is what the agent admitted and applied of in-place resizes.
+	resizes resizeState
 }
 
 // New checks the configuration and returns a Manager; Run starts it.
@@ -245,9 +247,12 @@ func (m *Manager) seen(obj any) {
 		return
 	}
 	m.mu.Lock()
+	sync := needsSync(m.pods[pod.UID], pod)
 	m.pods[pod.UID] = pod
 	m.mu.Unlock()
-	m.queue.Add(pod.UID)
+	if sync {
+		m.queue.Add(pod.UID)
+	}
 }
 
 // gone forgets a deleted pod, keeping its grace period for the teardown.

@@ -119,39 +119,34 @@ func (m *Manager) terminationMessage(pod *corev1.Pod, c *corev1.Container, st *r
 	return msg
 }
 
-// logTail is the last lines of a CRI log file's messages, at most maxBytes of them.
-// Each CRI log line is "<time> <stream> <P|F> <text>"; P marks a partial line that the
-// next one continues.
+// logTail is the end of a CRI log file's messages as upstream's kubelet reads it for a
+// termination message: the last records of the file (lines of it), at most maxBytes of
+// their text. Each record is "<time> <stream> <P|F> <text>"; a full one (F) ends its
+// line, a partial one (P) does not, so `echo -n DONE` leaves exactly "DONE".
 func logTail(path string, lines, maxBytes int) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
-	var out []string
-	partial := ""
-	for _, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+	var records []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
 		f := strings.SplitN(l, " ", 4)
-		if len(f) < 3 {
-			continue
+		if len(f) < 3 || (f[2] != "P" && f[2] != "F") {
+			continue // damaged, as upstream skips it
 		}
 		text := ""
 		if len(f) == 4 {
 			text = f[3]
 		}
-		if f[2] == "P" {
-			partial += text
-			continue
+		if f[2] == "F" {
+			text += "\n"
 		}
-		out = append(out, partial+text)
-		partial = ""
+		records = append(records, text)
 	}
-	if len(out) > lines {
-		out = out[len(out)-lines:]
+	if len(records) > lines {
+		records = records[len(records)-lines:]
 	}
-	s := strings.Join(out, "\n")
-	if len(out) > 0 {
-		s += "\n"
-	}
+	s := strings.Join(records, "")
 	if len(s) > maxBytes {
 		s = s[len(s)-maxBytes:]
 	}

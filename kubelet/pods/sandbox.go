@@ -60,7 +60,7 @@ func (m *Manager) sandboxConfig(pod *corev1.Pod, attempt uint32) *runtimeapi.Pod
 		if sc.RunAsGroup != nil {
 			cfg.Linux.SecurityContext.RunAsGroup = &runtimeapi.Int64Value{Value: *sc.RunAsGroup}
 		}
-		cfg.Linux.SecurityContext.SupplementalGroups = sc.SupplementalGroups
+		cfg.Linux.SecurityContext.SupplementalGroups = podGroups(sc)
 		for _, s := range sc.Sysctls {
 			if cfg.Linux.Sysctls == nil {
 				cfg.Linux.Sysctls = map[string]string{}

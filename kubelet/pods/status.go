@@ -36,23 +36,41 @@ func (m *Manager) podStatus(pod *corev1.Pod, obs *observed, sandboxReady bool, p
 	st.InitContainerStatuses = nil
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
-		st.InitContainerStatuses = append(st.InitContainerStatuses, m.containerStatus(pod, c, obs.history(c.Name), true))
+		st.InitContainerStatuses = append(st.InitContainerStatuses, m.containerStatus(pod, c, obs.history(c.Name), initContainer))
 	}
 	st.ContainerStatuses = nil
 	for i := range pod.Spec.Containers {
 		c := &pod.Spec.Containers[i]
-		st.ContainerStatuses = append(st.ContainerStatuses, m.containerStatus(pod, c, obs.history(c.Name), false))
+		st.ContainerStatuses = append(st.ContainerStatuses, m.containerStatus(pod, c, obs.history(c.Name), regularContainer))
+	}
+	st.EphemeralContainerStatuses = nil
+	for i := range pod.Spec.EphemeralContainers {
+		c := (*corev1.Container)(&pod.Spec.EphemeralContainers[i].EphemeralContainerCommon)
+		st.EphemeralContainerStatuses = append(st.EphemeralContainerStatuses, m.containerStatus(pod, c, obs.history(c.Name), ephemeralContainer))
 	}
 	st.Phase = podPhase(pod, st.InitContainerStatuses, st.ContainerStatuses)
 	st.Conditions = conditions(pod, st, sandboxReady, now)
+	m.resizeStatus(pod, &st, now)
 	return st
 }
 
+// containerKind says which list of the pod's spec a container is in.
+type containerKind int
+
+const (
+	regularContainer containerKind = iota
+	initContainer
+	ephemeralContainer
+)
+
 // containerStatus reports one container from its attempts (newest first).
-func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, hist []ctrRecord, isInit bool) corev1.ContainerStatus {
+func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, hist []ctrRecord, kind containerKind) corev1.ContainerStatus {
+	isInit := kind == initContainer
 	cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, Started: ptr.To(false)}
+	// A container not created yet waits for the pod's initialization when the pod has
+	// init containers, as upstream reports it, for every kind of container.
 	reason := "ContainerCreating"
-	if isInit {
+	if len(pod.Spec.InitContainers) > 0 {
 		reason = "PodInitializing"
 	}
 	cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: reason}
@@ -88,7 +106,11 @@ func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, hist []c
 	running := cs.State.Running != nil
 	cs.Started = ptr.To(running)
 	cs.Ready = running
-	if running && !isInit {
+	if kind == ephemeralContainer {
+		// Ephemeral containers have no probes and never count for readiness.
+		cs.Ready = false
+	}
+	if running && kind == regularContainer {
 		id := hist[0].st.Id
 		cs.Started = ptr.To(m.started(pod, c, id))
 		cs.Ready = m.ready(pod, c, id)

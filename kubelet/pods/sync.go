@@ -192,6 +192,17 @@ func (m *Manager) runWith(ctx context.Context, pod *corev1.Pod, obs *observed, s
 			return 0, err
 		}
 	}
+	// In-place resizes of running containers (resize.go).
+	restarted, err := m.resize(ctx, pod, obs, sb, podIP, vols)
+	if err != nil {
+		m.report(ctx, pod, obs, true, podIP)
+		return 0, err
+	}
+	if restarted {
+		if obs, err = m.observe(ctx, pod.UID); err != nil {
+			return 0, err
+		}
+	}
 	if err := m.removeOldAttempts(ctx, obs); err != nil {
 		m.cfg.Logger.Warn("removing old container attempts", "pod", pod.Namespace+"/"+pod.Name, "err", err)
 	}
@@ -229,7 +240,7 @@ func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *obs
 				}
 			}
 		}
-		err := m.startContainer(ctx, pod, sb.Id, sbAttempt, c, attempt, podIP, vols)
+		err := m.startContainer(ctx, pod, sb.Id, sbAttempt, c, attempt, podIP, vols, "")
 		var we *waitingError
 		if errors.As(err, &we) {
 			wait(we.retry)
@@ -244,6 +255,8 @@ func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *obs
 		h := obs.history(c.Name)
 		return h, len(h) > 0 && h[0].ctr.PodSandboxId == sb.Id
 	}
+	// Ephemeral containers start whatever the init containers do.
+	changed, requeue = m.startEphemeral(ctx, pod, obs, sb, podIP, vols)
 
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]

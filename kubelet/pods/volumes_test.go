@@ -249,8 +249,13 @@ func TestFailedMountKeepsThePodPending(t *testing.T) {
 func TestLogTail(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "0.log")
 	os.WriteFile(p, []byte("2026-01-01T00:00:00Z stdout F one\n2026-01-01T00:00:00Z stderr P tw\n2026-01-01T00:00:00Z stderr F o\n2026-01-01T00:00:01Z stdout F three\n"), 0o644)
-	if got := logTail(p, 2, 100); got != "two\nthree\n" {
+	// The tail counts records of the file, as upstream's does: a line written in two
+	// pieces counts twice.
+	if got := logTail(p, 3, 100); got != "two\nthree\n" {
 		t.Errorf("tail = %q", got)
+	}
+	if got := logTail(p, 2, 100); got != "o\nthree\n" {
+		t.Errorf("tail of 2 = %q", got)
 	}
 	if got := logTail(p, 80, 4); got != "ree\n" {
 		t.Errorf("byte-capped tail = %q", got)

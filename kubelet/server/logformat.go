@@ -75,6 +75,7 @@ func (j *joiner) add(e logEntry) (logEntry, bool) {
 			return logEntry{}, false
 		}
 		delete(j.pending, e.stream)
+		p.partial = false
 		return *p, true
 	}
 	if e.partial {
@@ -84,4 +85,16 @@ func (j *joiner) add(e logEntry) (logEntry, bool) {
 		return logEntry{}, false
 	}
 	return e, true
+}
+
+// drain hands out a piece of a line that is still partial, as it stands, and forgets
+// it: at the end of what the file holds, the reader sends it without a newline, as
+// upstream's kubelet does, so output like `echo -n done` is not lost. A piece that
+// completes it later then comes out on its own.
+func (j *joiner) drain() (logEntry, bool) {
+	for stream, p := range j.pending {
+		delete(j.pending, stream)
+		return *p, true
+	}
+	return logEntry{}, false
 }

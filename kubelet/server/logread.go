@@ -121,7 +121,7 @@ func (lr logReader) copy(ctx context.Context, path string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { f.Close() }() // f changes when a follow moves past a rotation
 	if lr.poll <= 0 {
 		lr.poll = 100 * time.Millisecond
 	}
@@ -142,6 +142,9 @@ func (lr logReader) copy(ctx context.Context, path string, w io.Writer) error {
 			out.WriteByte(' ')
 		}
 		out.Write(e.msg)
+		if e.partial {
+			return nil // a line the container has not ended (yet)
+		}
 		return out.WriteByte('\n')
 	}
 	finish := func(err error) error {
@@ -158,12 +161,16 @@ func (lr logReader) copy(ctx context.Context, path string, w io.Writer) error {
 	r := bufio.NewReaderSize(f, 64<<10)
 	var j joiner
 	var carry []byte // the start of a line the runtime has not finished writing
-	// next returns the next whole line of the file, or io.EOF at its current end.
+	// next returns the next whole line of the file, then, at its current end, what is
+	// there of a line not ended yet (partial), then io.EOF.
 	next := func() (logEntry, error) {
 		for {
 			b, err := r.ReadBytes('\n')
 			if err != nil {
 				carry = append(carry, b...)
+				if p, ok := j.drain(); ok {
+					return p, nil
+				}
 				return logEntry{}, err
 			}
 			if len(carry) > 0 {
@@ -218,6 +225,25 @@ func (lr logReader) copy(ctx context.Context, path string, w io.Writer) error {
 		}
 		if err := finish(nil); err != nil {
 			return err
+		}
+		if nf := reopenRotated(f, path); nf != nil {
+			// The log was rotated: what the runtime wrote to the old file before it
+			// reopened comes first, then the new file from its start.
+			for {
+				e, err := next()
+				if err != nil {
+					break
+				}
+				if err := emit(e); err != nil {
+					nf.Close()
+					return finish(err)
+				}
+			}
+			f.Close()
+			f = nf
+			r.Reset(f)
+			carry = nil
+			continue
 		}
 		stopped := lr.running != nil && !lr.running()
 		if stopped {

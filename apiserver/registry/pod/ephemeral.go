@@ -2,15 +2,11 @@ package pod
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"kite/apiserver/registry"
@@ -25,44 +21,12 @@ const mirrorPodAnnotation = "kubernetes.io/config.mirror"
 // spec.ephemeralContainers changes, as upstream. Ephemeral containers may be added, never
 // changed or removed, and are validated as the pod's other containers.
 func EphemeralContainersAction(s *registry.Store) (*registry.Action, error) {
-	podKind := corev1.SchemeGroupVersion.WithKind("Pod")
-	a := &registry.Action{
-		Resource:    s.Resource(),
-		Subresource: "ephemeralcontainers",
-		Kind:        podKind,
-		New:         func() runtime.Object { return &corev1.Pod{} },
-		Get: func(ctx context.Context, namespace, name string, opts metav1.GetOptions) (runtime.Object, error) {
-			return s.Get(ctx, namespace, name, opts)
-		},
-		Update: func(ctx context.Context, namespace, name string, change registry.Change, opts metav1.UpdateOptions) (runtime.Object, error) {
-			return s.UpdateDirect(ctx, namespace, name, func(current runtime.Object) (runtime.Object, error) {
-				old := current.(*corev1.Pod)
-				obj, err := change(old.DeepCopy())
-				if err != nil {
-					return nil, err
-				}
-				in, ok := obj.(*corev1.Pod)
-				if !ok {
-					return nil, apierrors.NewBadRequest(fmt.Sprintf("not a Pod: %T", obj))
-				}
-				if rv := in.ResourceVersion; rv != "" && rv != old.ResourceVersion {
-					return nil, apierrors.NewConflict(schema.GroupResource{Resource: "pods"}, name,
-						errors.New("the object has been modified; please apply your changes to the latest version and try again"))
-				}
-				pod := old.DeepCopy()
-				pod.Spec.EphemeralContainers = in.Spec.EphemeralContainers
-				Strategy{}.Default(pod)
-				if errs := validateEphemeralUpdate(pod, old); len(errs) > 0 {
-					return nil, apierrors.NewInvalid(podKind.GroupKind(), name, errs)
-				}
-				if (Strategy{}).SpecChanged(pod, old) {
-					pod.Generation = old.Generation + 1
-				}
-				return pod, nil
-			}, len(opts.DryRun) > 0)
-		},
-	}
-	return a, a.Check()
+	return specSubresourceAction(s, "ephemeralcontainers", func(in, old *corev1.Pod) (*corev1.Pod, field.ErrorList) {
+		pod := old.DeepCopy()
+		pod.Spec.EphemeralContainers = in.Spec.EphemeralContainers
+		Strategy{}.Default(pod)
+		return pod, validateEphemeralUpdate(pod, old)
+	})
 }
 
 // validateEphemeralUpdate is upstream's check of an ephemeral containers update: the
@@ -85,6 +49,54 @@ func validateEphemeralUpdate(pod, old *corev1.Pod) field.ErrorList {
 			errs = append(errs, field.Forbidden(path, fmt.Sprintf("existing ephemeral containers %q may not be removed\n", was.Name)))
 		case !apiequality.Semantic.DeepEqual(was, *now):
 			errs = append(errs, field.Forbidden(path, fmt.Sprintf("existing ephemeral containers %q may not be changed\n", was.Name)))
+		}
+	}
+	for i := range pod.Spec.EphemeralContainers {
+		errs = append(errs, validateEphemeralFields(&pod.Spec, &pod.Spec.EphemeralContainers[i], path.Index(i))...)
+	}
+	return errs
+}
+
+// validateEphemeralFields is what upstream allows an ephemeral container beyond the
+// fields every container shares: no ports, probes, lifecycle hooks, resources, resize or
+// restart policy (it is never restarted and reserves nothing), no subPath mounts, and a
+// targetContainerName that names one of the pod's other containers.
+func validateEphemeralFields(spec *corev1.PodSpec, ec *corev1.EphemeralContainer, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	const msg = "cannot be set for an Ephemeral Container"
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"ports", len(ec.Ports) > 0},
+		{"livenessProbe", ec.LivenessProbe != nil},
+		{"readinessProbe", ec.ReadinessProbe != nil},
+		{"startupProbe", ec.StartupProbe != nil},
+		{"lifecycle", ec.Lifecycle != nil},
+		{"resources", !apiequality.Semantic.DeepEqual(ec.Resources, corev1.ResourceRequirements{})},
+		{"resizePolicy", len(ec.ResizePolicy) > 0},
+		{"restartPolicy", ec.RestartPolicy != nil},
+		{"restartPolicyRules", len(ec.RestartPolicyRules) > 0},
+	} {
+		if f.set {
+			errs = append(errs, field.Forbidden(path.Child(f.name), msg))
+		}
+	}
+	for i, m := range ec.VolumeMounts {
+		if m.SubPath != "" {
+			errs = append(errs, field.Forbidden(path.Child("volumeMounts").Index(i).Child("subPath"), msg))
+		}
+		if m.SubPathExpr != "" {
+			errs = append(errs, field.Forbidden(path.Child("volumeMounts").Index(i).Child("subPathExpr"), msg))
+		}
+	}
+	if t := ec.TargetContainerName; t != "" {
+		found := false
+		for _, c := range append(slices.Clip(spec.Containers), spec.InitContainers...) {
+			found = found || c.Name == t
+		}
+		if !found {
+			errs = append(errs, field.NotFound(path.Child("targetContainerName"), t))
 		}
 	}
 	return errs

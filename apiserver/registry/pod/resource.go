@@ -8,10 +8,10 @@ import (
 	"kite/apiserver/registry"
 )
 
-// Resource describes core/v1 pods as upstream's discovery publishes them, with the
-// subresources served so far (resize is not yet). Those served by their own code are
-// actions built from the pods' Store: BindingAction, EvictionAction,
-// EphemeralContainersAction, ConnectActions.
+// Resource describes core/v1 pods as upstream's discovery publishes them, with their
+// subresources. Those served by their own code are actions built from the pods' Store:
+// BindingAction, EvictionAction, EphemeralContainersAction, ResizeAction,
+// ConnectActions.
 func Resource() *registry.Resource {
 	return &registry.Resource{
 		Version:      "v1",
@@ -21,7 +21,7 @@ func Resource() *registry.Resource {
 		Namespaced:   true,
 		ShortNames:   []string{"po"},
 		Categories:   []string{"all"},
-		Subresources: []string{"attach", "binding", "ephemeralcontainers", "eviction", "exec", "log", "portforward", "proxy", "status"},
+		Subresources: []string{"attach", "binding", "ephemeralcontainers", "eviction", "exec", "log", "portforward", "proxy", "resize", "status"},
 		ValidateName: apivalidation.NameIsDNSSubdomain,
 		New:          func() runtime.Object { return &corev1.Pod{} },
 		NewList:      func() runtime.Object { return &corev1.PodList{} },
