@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 )
@@ -139,5 +140,30 @@ func TestReadMachine(t *testing.T) {
 	m := ReadMachine(t.TempDir())
 	if m.CPUs < 1 || m.MemoryBytes <= 0 || m.DiskBytes <= 0 || m.KernelVersion == "" || m.BootID == "" {
 		t.Errorf("machine facts missing: %+v", m)
+	}
+}
+
+// Extended resources and conditions others put in the status stay; what the agent
+// measures is its own.
+func TestStatusKeepsWhatOthersOwn(t *testing.T) {
+	cfg := testConfig(nil)
+	now := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	old := corev1.NodeStatus{
+		Capacity: corev1.ResourceList{"example.com/foo": resource.MustParse("5"),
+			corev1.ResourceCPU: resource.MustParse("64")},
+		Allocatable: corev1.ResourceList{"example.com/foo": resource.MustParse("4")},
+		Conditions: []corev1.NodeCondition{{Type: corev1.NodeNetworkUnavailable, Status: corev1.ConditionFalse, Reason: "RouteCreated"},
+			{Type: corev1.NodeReady, Status: corev1.ConditionUnknown}},
+	}
+	st := desiredStatus(cfg, cfg.Machine(), true, "", old, now)
+	foo, allocFoo := st.Capacity["example.com/foo"], st.Allocatable["example.com/foo"]
+	if foo.Value() != 5 || allocFoo.Value() != 4 || st.Capacity.Cpu().Value() != 2 {
+		t.Errorf("capacity %v allocatable %v", st.Capacity, st.Allocatable)
+	}
+	if c := condition(st, corev1.NodeNetworkUnavailable); c.Reason != "RouteCreated" {
+		t.Errorf("another component's condition: %+v", c)
+	}
+	if c := condition(st, corev1.NodeReady); c.Status != corev1.ConditionTrue || len(st.Conditions) != 5 {
+		t.Errorf("conditions %+v", st.Conditions)
 	}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -42,9 +43,29 @@ func desiredStatus(cfg Config, m Machine, ready bool, why string, old corev1.Nod
 			}
 		}
 	}
+	allocatable := capacity.DeepCopy()
+	// Resources the agent does not measure (extended resources a device plugin or an
+	// administrator put in the status) stay, as upstream's kubelet, which patches only
+	// what it owns, leaves them.
+	for name, q := range old.Capacity {
+		if _, own := capacity[name]; !own {
+			capacity[name] = q.DeepCopy()
+		}
+	}
+	for name, q := range old.Allocatable {
+		if _, own := allocatable[name]; !own {
+			allocatable[name] = q.DeepCopy()
+		}
+	}
+	// So do conditions of other types, which other components own.
+	for _, o := range old.Conditions {
+		if !slices.ContainsFunc(conds, func(c corev1.NodeCondition) bool { return c.Type == o.Type }) {
+			conds = append(conds, o)
+		}
+	}
 	st := corev1.NodeStatus{
 		Capacity:    capacity,
-		Allocatable: capacity.DeepCopy(),
+		Allocatable: allocatable,
 		Phase:       "",
 		Conditions:  conds,
 		Addresses: []corev1.NodeAddress{
