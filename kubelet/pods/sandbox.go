@@ -47,6 +47,8 @@ func (m *Manager) sandboxConfig(pod *corev1.Pod, attempt uint32) *runtimeapi.Pod
 			CgroupParent: m.podCgroup(pod.UID),
 			SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{
 				NamespaceOptions: ns,
+				// containerd refuses a privileged container in a sandbox not marked so.
+				Privileged: hasPrivilegedContainer(pod),
 			},
 		},
 	}
@@ -248,4 +250,29 @@ func short(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// hasPrivilegedContainer reports whether any of the pod's containers (init and
+// ephemeral ones included) is privileged, as upstream's kubelet asks before it makes the
+// sandbox.
+func hasPrivilegedContainer(pod *corev1.Pod) bool {
+	privileged := func(sc *corev1.SecurityContext) bool {
+		return sc != nil && sc.Privileged != nil && *sc.Privileged
+	}
+	for _, c := range pod.Spec.InitContainers {
+		if privileged(c.SecurityContext) {
+			return true
+		}
+	}
+	for _, c := range pod.Spec.Containers {
+		if privileged(c.SecurityContext) {
+			return true
+		}
+	}
+	for _, c := range pod.Spec.EphemeralContainers {
+		if privileged(c.SecurityContext) {
+			return true
+		}
+	}
+	return false
 }
