@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -106,7 +107,8 @@ func specs(c specConfig) []spec {
 }
 
 // busyboxTree lays busybox out as the Docker Hub image does: the binary in /bin, a link
-// for every applet at the path busybox itself lists, and the few files a shell expects.
+// for every applet in /bin (where that image has them all: specs run /bin/sysctl) and at
+// the path busybox itself lists, and the few files a shell expects.
 func busyboxTree(ctx context.Context, busybox string) (tree, error) {
 	list, err := output(ctx, busybox, "--list-full")
 	if err != nil {
@@ -124,11 +126,15 @@ func busyboxTree(ctx context.Context, busybox string) (tree, error) {
 	seen := map[string]bool{"bin/busybox": true}
 	for _, p := range strings.Fields(list) {
 		p = strings.TrimPrefix(p, "/")
-		if p == "" || seen[p] || strings.Contains(p, "..") {
+		if p == "" || strings.Contains(p, "..") {
 			continue
 		}
-		seen[p] = true
-		t = append(t, entry{Path: p, Mode: 0o777 | os.ModeSymlink, Link: "/bin/busybox"})
+		for _, at := range []string{p, path.Join("bin", path.Base(p))} {
+			if !seen[at] {
+				seen[at] = true
+				t = append(t, entry{Path: at, Mode: 0o777 | os.ModeSymlink, Link: "/bin/busybox"})
+			}
+		}
 	}
 	if !seen["bin/sh"] {
 		return nil, fmt.Errorf("%s has no sh applet", busybox)
