@@ -60,6 +60,9 @@ func (m *Manager) sync(ctx context.Context, uid types.UID) (time.Duration, error
 		m.stopProbes(uid)
 		return 0, m.stopAll(ctx, nil, obs, 0, false)
 	}
+	if rejected, err := m.admit(ctx, pod, obs); rejected || err != nil {
+		return 0, err
+	}
 	left, deadline := m.deadlineLeft(pod)
 	if deadline && left <= 0 {
 		return 0, m.exceedDeadline(ctx, pod, obs)
