@@ -176,11 +176,13 @@ else
 	mkdir -p "$tmp/data"
 	kite_bin="$root/bin/kite"
 	if [[ -n "${KITE_REV:-}" ]]; then
+		# Resolved once: the report names this commit though HEAD moves during the run.
+		kite_rev="$(git -C "$root" rev-parse --short "$KITE_REV")"
 		mkdir "$tmp/src"
-		git -C "$root" archive "$KITE_REV" | tar -x -C "$tmp/src"
+		git -C "$root" archive "$kite_rev" | tar -x -C "$tmp/src"
 		kite_bin="$tmp/kite"
 		(cd "$tmp/src" && go build -o "$kite_bin" ./cmd/kite)
-		say "built kite from $KITE_REV ($(git -C "$root" rev-parse --short "$KITE_REV"))"
+		say "built kite from $KITE_REV ($kite_rev)"
 	else
 		(cd "$root" && go build -o bin/kite ./cmd/kite)
 	fi
@@ -264,8 +266,8 @@ if [[ ! -f "$results/junit.xml" ]]; then
 fi
 # Which code was scored: KITE_REV's commit, or HEAD plus whatever Go changes the work
 # tree holds (the kite binary is built from the work tree).
-if [[ -n "${KITE_REV:-}" && -z "${KUBECONFIG:-}" ]]; then
-	commit="$(git -C "$root" rev-parse --short "$KITE_REV")"
+if [[ -n "${kite_rev:-}" ]]; then
+	commit="$kite_rev"
 else
 	commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	if [[ -n "$(git -C "$root" status --porcelain -- '*.go' go.mod go.sum ':(exclude)conformance' 2>/dev/null)" ]]; then
