@@ -250,6 +250,11 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		policy := policies.For(r.GroupVersionResource(), r.Kind)
 		if r.Group == "" && r.Resource == "pods" {
 			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger, admission.DefaultTolerationSeconds, priority, mutate, policy, quota)
+			// Upstream's DefaultTolerationSeconds also admits updates: a pod update
+			// that replaces the tolerations keeps the default ones.
+			cfg.AdmitUpdate = func(ctx context.Context, obj, _ runtime.Object) error {
+				return admission.DefaultTolerationSeconds(ctx, obj)
+			}
 		} else if r.Namespaced && r.Resource != "events" {
 			cfg.Admit = admission.Chain(mutate, policy, quota)
 		} else if r.Group != admissionregistrationv1.GroupName {

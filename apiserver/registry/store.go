@@ -36,6 +36,10 @@ type StoreConfig struct {
 	// with a Status error (403 Forbidden, as upstream's admission plugins). It runs after
 	// the resource's own defaults and before validation.
 	Admit func(ctx context.Context, obj runtime.Object) error
+	// AdmitUpdate, when set, is the mutating admission step of an update of the object
+	// itself (not of a subresource): it may change obj, and refuses it with a Status
+	// error. It runs after the resource's own defaults and before validation.
+	AdmitUpdate func(ctx context.Context, obj, old runtime.Object) error
 	// WriteHook, when set, goes with every write of an object (see WriteHook): Services
 	// claim their cluster IPs and node ports through it.
 	WriteHook WriteHook

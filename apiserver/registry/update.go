@@ -108,6 +108,11 @@ func (s *Store) prepareUpdate(ctx context.Context, namespace, name string, obj, 
 	case "":
 		s.res.Strategy.Default(obj)
 		s.res.Strategy.PrepareForUpdate(ctx, obj, old)
+		if s.cfg.AdmitUpdate != nil {
+			if err := s.cfg.AdmitUpdate(ctx, obj, old); err != nil {
+				return err
+			}
+		}
 		if gs, ok := s.res.Strategy.(GenerationStrategy); ok && gs.SpecChanged(obj, old) {
 			acc.SetGeneration(oldAcc.GetGeneration() + 1)
 		}

@@ -38,11 +38,8 @@ func (s Strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) f
 	if len(pod.Spec.Containers) != len(oldPod.Spec.Containers) || len(pod.Spec.InitContainers) != len(oldPod.Spec.InitContainers) {
 		return append(errs, field.Forbidden(specPath, "pod updates may not add or remove containers"))
 	}
-	for i, t := range oldPod.Spec.Tolerations {
-		if i >= len(pod.Spec.Tolerations) || !apiequality.Semantic.DeepEqual(t, pod.Spec.Tolerations[i]) {
-			errs = append(errs, field.Forbidden(specPath.Child("tolerations"), "existing toleration can not be modified except its tolerationSeconds"))
-			break
-		}
+	if !keepsTolerations(pod.Spec.Tolerations, oldPod.Spec.Tolerations) {
+		errs = append(errs, field.Forbidden(specPath.Child("tolerations"), "existing toleration can not be modified except its tolerationSeconds"))
 	}
 	// Compare the specs with the changeable fields taken from the old one.
 	munged := pod.Spec.DeepCopy()
@@ -90,4 +87,24 @@ func (Strategy) ValidateStatusUpdate(_ context.Context, obj, _ runtime.Object) f
 	}
 	return field.ErrorList{field.NotSupported(field.NewPath("status", "phase"), pod.Status.Phase,
 		[]corev1.PodPhase{corev1.PodFailed, corev1.PodPending, corev1.PodRunning, corev1.PodSucceeded, corev1.PodUnknown})}
+}
+
+// keepsTolerations reports whether every old toleration is still among the new ones,
+// anywhere in the list and with any tolerationSeconds: an update may only add
+// tolerations and change their seconds, as upstream.
+func keepsTolerations(tols, old []corev1.Toleration) bool {
+	for _, o := range old {
+		found := false
+		for _, t := range tols {
+			o.TolerationSeconds = t.TolerationSeconds
+			if apiequality.Semantic.DeepEqual(o, t) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
