@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -192,10 +193,35 @@ func (d *deleter) deleteContent(ctx context.Context, ns *corev1.Namespace) (time
 
 	var estimate time.Duration
 	deletedAt := ns.DeletionTimestamp.Time
-	for gvr := range gvrs {
-		left, err := d.deleteResource(ctx, gvr, ns.Name, deletedAt)
+	// Pods go first, and the rest only once they are gone, as upstream's ordered
+	// namespace deletion: a pod's ConfigMaps, Secrets and NetworkPolicies outlive it.
+	order := []map[schema.GroupVersionResource]struct{}{gvrs}
+	if _, ok := gvrs[podsResource]; ok {
+		rest := maps.Clone(gvrs)
+		delete(rest, podsResource)
+		order = []map[schema.GroupVersionResource]struct{}{{podsResource: {}}, rest}
+	}
+	for i, group := range order {
+		if i > 0 && rep.remaining[podsResource] > 0 {
+			break
+		}
+		estimate = max(estimate, d.deleteGroup(ctx, group, ns.Name, deletedAt, rep, &errs))
+	}
+	d.updateConditions(ctx, ns, rep)
+	return estimate, errors.Join(errs...)
+}
+
+// podsResource is core/v1 pods, which ordered deletion removes before the rest.
+var podsResource = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+
+// deleteGroup deletes the namespace's objects of the resources in group, adding what
+// remains to rep and the errors to errs; it returns the longest wait estimated.
+func (d *deleter) deleteGroup(ctx context.Context, group map[schema.GroupVersionResource]struct{}, namespace string, deletedAt time.Time, rep *report, errs *[]error) time.Duration {
+	var estimate time.Duration
+	for gvr := range group {
+		left, err := d.deleteResource(ctx, gvr, namespace, deletedAt)
 		if err != nil {
-			errs = append(errs, err)
+			*errs = append(*errs, err)
 			rep.deleteErrs = append(rep.deleteErrs, err)
 		}
 		estimate = max(estimate, left.estimate)
@@ -206,8 +232,7 @@ func (d *deleter) deleteContent(ctx context.Context, ns *corev1.Namespace) (time
 			rep.finalizers[f] += n
 		}
 	}
-	d.updateConditions(ctx, ns, rep)
-	return estimate, errors.Join(errs...)
+	return estimate
 }
 
 // updateConditions writes the conditions rep implies when they differ from ns's.

@@ -55,6 +55,8 @@ func newDeleter(t *testing.T, objs ...runtime.Object) (*deleter, *fake.Clientset
 	}
 	scheme.AddKnownTypeWithName(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, &metav1.PartialObjectMetadata{})
 	scheme.AddKnownTypeWithName(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMapList"}, &metav1.PartialObjectMetadataList{})
+	scheme.AddKnownTypeWithName(schema.GroupVersionKind{Version: "v1", Kind: "Pod"}, &metav1.PartialObjectMetadata{})
+	scheme.AddKnownTypeWithName(schema.GroupVersionKind{Version: "v1", Kind: "PodList"}, &metav1.PartialObjectMetadataList{})
 	meta := metadatafake.NewSimpleMetadataClient(scheme, objs...)
 	meta.PrependReactor("delete-collection", "configmaps", func(a clienttesting.Action) (bool, runtime.Object, error) {
 		tr := meta.Tracker()
@@ -202,5 +204,39 @@ func TestPodGracePeriodEstimate(t *testing.T) {
 	got, err := d.podGracePeriodLeft(context.Background(), "doomed", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || got != 29*time.Second {
 		t.Errorf("estimate = %s, %v; want 29s", got, err)
+	}
+}
+
+// Pods go before everything else: while one remains (a long grace period, here a
+// finalizer), the namespace's ConfigMaps stay.
+func TestDeletePodsFirst(t *testing.T) {
+	pod := &metav1.PartialObjectMetadata{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "doomed", Finalizers: []string{"kite.test/hold"}},
+	}
+	d, _, meta := newDeleter(t, cm("a"), pod)
+	pods := schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+	// As the API server: a pod with a finalizer is only marked for deletion.
+	meta.PrependReactor("delete", "pods", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		held := pod.DeepCopy()
+		now := metav1.Now()
+		held.DeletionTimestamp = &now
+		return true, nil, meta.Tracker().Update(pods, held, "doomed")
+	})
+	d.discover = func() ([]*metav1.APIResourceList, error) {
+		lists, _ := resources()
+		lists[0].APIResources = append(lists[0].APIResources, metav1.APIResource{Name: "pods", Namespaced: true, Kind: "Pod",
+			Verbs: []string{"delete", "get", "list", "watch"}})
+		return lists, nil
+	}
+	var remaining *remainingError
+	if err := d.delete(context.Background(), "doomed"); !errors.As(err, &remaining) {
+		t.Fatalf("delete = %v, want the pod remaining", err)
+	}
+	if _, err := meta.Resource(configmaps).Namespace("doomed").Get(context.Background(), "a", metav1.GetOptions{}); err != nil {
+		t.Errorf("a ConfigMap went while a pod remained: %v", err)
+	}
+	if p, err := meta.Resource(pods).Namespace("doomed").Get(context.Background(), "p", metav1.GetOptions{}); err != nil || p.DeletionTimestamp == nil {
+		t.Errorf("the pod was not deleted first: %v %+v", err, p)
 	}
 }
