@@ -107,4 +107,3 @@ func (m *Manager) admit(ctx context.Context, pod *corev1.Pod, obs *observed) (re
 	}
 	return false, nil
 }
-

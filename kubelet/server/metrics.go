@@ -24,15 +24,29 @@ func (s *Server) metricsHandler() http.Handler {
 			Name: "kubelet_node_name", Help: "The node's name. The count is always 1.",
 			ConstLabels: prometheus.Labels{"node": s.cfg.NodeName},
 		}, func() float64 { return 1 }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "kubelet_running_pods", Help: "Number of pods that have a running pod sandbox",
-		}, func() float64 { pods, _ := s.running(); return float64(pods) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "kubelet_running_containers", Help: "Number of containers currently running",
-			ConstLabels: prometheus.Labels{"container_state": "running"},
-		}, func() float64 { _, ctrs := s.running(); return float64(ctrs) }),
+		runningCollector{s},
 	)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+var (
+	runningPodsDesc = prometheus.NewDesc("kubelet_running_pods", "Number of pods that have a running pod sandbox", nil, nil)
+	runningCtrsDesc = prometheus.NewDesc("kubelet_running_containers", "Number of containers currently running",
+		nil, prometheus.Labels{"container_state": "running"})
+)
+
+// runningCollector reports the running pods and containers from one listing per scrape.
+type runningCollector struct{ s *Server }
+
+func (runningCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- runningPodsDesc
+	ch <- runningCtrsDesc
+}
+
+func (c runningCollector) Collect(ch chan<- prometheus.Metric) {
+	pods, ctrs := c.s.running()
+	ch <- prometheus.MustNewConstMetric(runningPodsDesc, prometheus.GaugeValue, float64(pods))
+	ch <- prometheus.MustNewConstMetric(runningCtrsDesc, prometheus.GaugeValue, float64(ctrs))
 }
 
 // running counts the node's pods that are not finished and their running containers.
