@@ -320,7 +320,23 @@ func TestControllerManagerLease(t *testing.T) {
 		t.Fatalf("server exited %d after SIGTERM:\n%s", code, first.stderr.String())
 	}
 
-	// The Lease lasts 15s; a released one is taken at once.
+	// A released Lease has no holder: look at it through a server that runs no
+	// controllers, so nothing takes it before it is read.
+	idle := startServer(t, dir, "--disable-controllers")
+	idle.waitReady(t)
+	l, err := clientFor(t, kc).CoordinationV1().Leases("kube-system").Get(context.Background(), "kube-controller-manager", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := l.Spec.HolderIdentity; h != nil && *h != "" {
+		t.Fatalf("the stopped server did not release the Lease: held by %s\n%s", *h, first.stderr.String())
+	}
+	idle.signal(t, syscall.SIGTERM)
+	if code := idle.wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("server exited %d after SIGTERM:\n%s", code, idle.stderr.String())
+	}
+
+	// The Lease lasts 15s, but a released one is taken at once.
 	second := startServer(t, dir)
 	second.waitReady(t)
 	id2 := holder(second)
@@ -328,7 +344,7 @@ func TestControllerManagerLease(t *testing.T) {
 		t.Fatalf("second server reuses identity %s", id1)
 	}
 	start := time.Now()
-	eventually(t, 10*time.Second, holds(id2))
+	eventually(t, 20*time.Second, holds(id2))
 	t.Logf("second manager took the released lease %s after it was ready", time.Since(start).Round(time.Millisecond))
 }
 

@@ -172,9 +172,10 @@ func TestImagesImportAndNginxPod(t *testing.T) {
 		}
 		orphan := false
 		for _, line := range strings.Split(before, "\n") {
-			// "<time> stdout F <pid> <ppid> <stat> <command>"; the orphan may not have
-			// exec'd sleep yet when ps runs, and then still shows as sh.
-			if f := strings.Fields(line); len(f) == 7 && f[4] == "1" && (f[6] == "sleep" || f[6] == "sh") {
+			// "<time> stdout F <pid> <ppid> <stat> <command>". The container's own sh
+			// has parent 0, so a child of PID 1 is the orphan; its name depends on
+			// how far it got with exec'ing sleep (sh, exe, sleep).
+			if f := strings.Fields(line); len(f) == 7 && f[4] == "1" && f[3] != "1" {
 				orphan = true
 			}
 		}
