@@ -124,6 +124,21 @@ spec:
 apiVersion: v1
 kind: Pod
 metadata:
+  name: kite-rootro
+  namespace: default
+spec:
+  nodeName: NODE
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["/bin/sh", "-c", "echo test > /file"]
+    securityContext:
+      readOnlyRootFilesystem: true
+---
+apiVersion: v1
+kind: Pod
+metadata:
   name: kite-debug
   namespace: default
 spec:
@@ -147,7 +162,7 @@ func TestPodFixes(t *testing.T) {
 	srv := stopAtCleanup(t, startServerWithAgent(t, dataDir, "--images", images))
 	srv.waitReady(t)
 	client := clientFor(t, kubeconfig)
-	deletePodsAtCleanup(t, client, "kite-envnames", "kite-termlog", "kite-initfail", "kite-fsgroup", "kite-debug")
+	deletePodsAtCleanup(t, client, "kite-envnames", "kite-termlog", "kite-initfail", "kite-fsgroup", "kite-rootro", "kite-debug")
 	node := readyNode(t, client, srv)
 
 	manifest := filepath.Join(t.TempDir(), "pods.yaml")
@@ -167,6 +182,16 @@ func TestPodFixes(t *testing.T) {
 					t.Errorf("the environment of %s lacks %q:\n%s", c, want, out)
 				}
 			}
+		}
+	})
+
+	t.Run("the busybox shell's own messages", func(t *testing.T) {
+		// Where no odd variable names are about, /bin/sh is busybox's ash, whose words
+		// specs compare (upstream's "read only busybox container" spec).
+		waitEnded(t, client, "kite-rootro", corev1.PodFailed)
+		want := "/bin/sh: can't create /file: Read-only file system\n"
+		if out := kubectl(t, k, kubeconfig, "logs", "kite-rootro"); out != want {
+			t.Errorf("kubectl logs: %q, want %q", out, want)
 		}
 	})
 

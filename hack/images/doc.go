@@ -7,8 +7,9 @@
 // Each image is made from files already on the build machine, under the exact names
 // the tests ask for. The everyday group (`make images`): pause, the program built into
 // kite (kite/images/pause), so the tarball is the same image the node agent imports by
-// itself; busybox from Debian's busybox-static with its applet links and Debian's
-// bash-static as /bin/sh (see busyboxShell); nginx from
+// itself; busybox from Debian's busybox-static with its applet links, /bin/sh being
+// kite/images/busyboxsh, which runs busybox's ash or Debian's bash-static (see
+// busyboxShell); nginx from
 // Debian's nginx with the shared libraries ldd names, serving its welcome page on :80.
 // The conformance group (`make conformance-images`): agnhost and nonewprivs' nnp built
 // from k8s.io/kubernetes' Go sources in the conformance/ module (the main module never

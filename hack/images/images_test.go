@@ -67,12 +67,12 @@ func TestBuildsTaggedImagesAndSkipsCurrentOnes(t *testing.T) {
 		}
 	}
 
-	// The busybox image has its own shell file at /bin/sh (a static bash), and links to
-	// busybox for the other applets; pause has /pause.
+	// The busybox image's /bin/sh is a program of its own (it picks ash or the static
+	// bash beside it), and links to busybox give the other applets; pause has /pause.
 	files := layerFiles(t, filepath.Join(out, "busybox.tar"), "docker.io/library/busybox:latest")
-	if files["bin/sh"] != "file" || files["bin/ash"] != "/bin/busybox" || files["bin/busybox"] != "file" || files["tmp/"] != "dir" ||
+	if files["bin/sh"] != "file" || files["usr/libexec/kite/bash"] != "file" || files["bin/ash"] != "/bin/busybox" || files["bin/busybox"] != "file" || files["tmp/"] != "dir" ||
 		files["bin/sysctl"] != "/bin/busybox" {
-		t.Errorf("busybox layer: bin/sh=%q bin/ash=%q bin/busybox=%q tmp/=%q bin/sysctl=%q", files["bin/sh"], files["bin/ash"], files["bin/busybox"], files["tmp/"], files["bin/sysctl"])
+		t.Errorf("busybox layer: bin/sh=%q usr/libexec/kite/bash=%q bin/ash=%q bin/busybox=%q tmp/=%q bin/sysctl=%q", files["bin/sh"], files["usr/libexec/kite/bash"], files["bin/ash"], files["bin/busybox"], files["tmp/"], files["bin/sysctl"])
 	}
 	if files := layerFiles(t, filepath.Join(out, "pause.tar"), SandboxImage); files["pause"] != "file" {
 		t.Errorf("pause layer has no /pause: %v", files)

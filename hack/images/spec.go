@@ -47,8 +47,8 @@ type spec struct {
 
 type specConfig struct {
 	Busybox string // the static busybox binary
-	// Shell is the busybox image's /bin/sh: a static bash (Debian's bash-static). See
-	// busyboxShell for why not busybox's own.
+	// Shell is a static bash (Debian's bash-static) that the busybox image's /bin/sh
+	// runs when busybox's ash would not do (see busyboxShell).
 	Shell string
 	// Conformance is the conformance/ module's directory, where the upstream test
 	// programs (agnhost, nnp) are built: the main module never imports k8s.io/kubernetes.
@@ -84,15 +84,24 @@ func specs(c specConfig) []spec {
 			Name:  "busybox",
 			Group: everyday,
 			Tags:  []string{"docker.io/library/busybox:latest", "registry.k8s.io/e2e-test-images/busybox:1.37.0-2"},
-			Inputs: func(context.Context) (string, error) {
-				return digestFiles(recipe+"-sh", []string{c.Busybox, c.Shell})
+			Inputs: func(ctx context.Context) (string, error) {
+				dir, err := os.MkdirTemp("", "kite-images-sh-")
+				if err != nil {
+					return "", err
+				}
+				defer os.RemoveAll(dir)
+				chooser := filepath.Join(dir, "sh")
+				if err := buildShellChooser(ctx, chooser); err != nil {
+					return "", err
+				}
+				return digestFiles(recipe+"-sh", []string{c.Busybox, c.Shell, chooser})
 			},
 			Build: func(ctx context.Context, work string) (tree, v1.Config, error) {
 				t, err := busyboxTree(ctx, c.Busybox)
 				if err != nil {
 					return nil, v1.Config{}, err
 				}
-				if t, err = busyboxShell(t, c.Shell); err != nil {
+				if t, err = busyboxShell(ctx, t, c.Shell, filepath.Join(work, "sh")); err != nil {
 					return nil, v1.Config{}, err
 				}
 				return t, v1.Config{
@@ -142,26 +151,37 @@ func busyboxTree(ctx context.Context, busybox string) (tree, error) {
 	return t, nil
 }
 
-// busyboxShell makes shell the image's /bin/sh in place of the busybox link.
-//
-// Why: the image stands in for upstream's busybox 1.37, whose ash keeps environment
-// variables whose names are no shell identifiers ("data-1") and hands them on to the
-// commands it runs; the conformance specs of ConfigMaps and Secrets as environment run
-// `sh -c env` and look for "data-1=value-1". Debian's busybox 1.35 build drops such
-// variables when its ash starts (upstream's ash of that version keeps them), and
-// bash keeps them too, so a static bash, run as sh (POSIX mode), is the shell. The
-// other applets, ash included, stay busybox's.
-func busyboxShell(t tree, shell string) (tree, error) {
+// busyboxShell makes kite/images/busyboxsh, built at chooser, the image's /bin/sh in
+// place of the busybox link, with shell (a static bash) beside it: the program runs
+// busybox's ash, or the bash when the environment holds variables Debian's busybox 1.35
+// ash would drop (see its doc). The other applets, ash included, stay busybox's.
+func busyboxShell(ctx context.Context, t tree, shell, chooser string) (tree, error) {
 	if fi, err := os.Stat(shell); err != nil || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("no static shell at %q for the busybox image's /bin/sh (Debian's bash-static; make deps installs it)", shell)
+		return nil, fmt.Errorf("no static shell at %q for the busybox image (Debian's bash-static; make deps installs it)", shell)
+	}
+	if err := buildShellChooser(ctx, chooser); err != nil {
+		return nil, err
 	}
 	for i := range t {
 		if t[i].Path == "bin/sh" {
-			t[i] = entry{Path: "bin/sh", Mode: 0o755, HostPath: shell}
-			return t, nil
+			t[i] = entry{Path: "bin/sh", Mode: 0o755, HostPath: chooser}
+			return append(t,
+				entry{Path: "usr/libexec/kite", Mode: 0o755 | os.ModeDir},
+				entry{Path: "usr/libexec/kite/bash", Mode: 0o755, HostPath: shell}), nil
 		}
 	}
 	return nil, fmt.Errorf("the busybox tree has no bin/sh")
+}
+
+// buildShellChooser builds kite/images/busyboxsh, static and reproducible (the same
+// source gives the same bytes, so the image's digest stays put), at out.
+func buildShellChooser(ctx context.Context, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "kite/images/busyboxsh")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build kite/images/busyboxsh: %w\n%s", err, b)
+	}
+	return nil
 }
 
 // digestFiles digests a salt and the named files' contents, in a fixed order.
