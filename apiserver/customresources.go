@@ -37,11 +37,23 @@ func (s *Server) customResourceManager(scheme *runtime.Scheme, stores []*registr
 		}
 		return nil
 	}
+	lookup := func(gr schema.GroupResource) *registry.Store { return storeOf(stores, gr) }
+	webhooks, err := admissionWebhooks(lookup, func(ctx context.Context, gr schema.GroupResource, ns, name string) (runtime.Object, error) {
+		st := lookup(gr)
+		if st == nil {
+			return nil, fmt.Errorf("apiserver: no %s resource", gr)
+		}
+		return st.Get(ctx, ns, name, metav1.GetOptions{})
+	})
+	if err != nil {
+		return nil, err
+	}
 	return customresource.New(customresource.Config{
 		Definitions:    crds,
 		Storage:        s.cfg.Store,
 		Scheme:         scheme,
 		NamespaceCheck: namespaceCheck,
+		Webhooks:       webhooks,
 		Logger:         s.logger,
 		Publish: func(served []*customresource.Served) error {
 			crs := make([]handlers.CustomResource, len(served))

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -33,13 +34,27 @@ func (s *Server) nodeConnector(stores []*registry.Store) (registry.NodeConnector
 		RemoteNodes: s.cfg.RemoteNodes,
 		Logger:      s.logger,
 	}
-	if eps := storeOf(stores, schema.GroupResource{Resource: "endpoints"}); eps != nil {
-		cfg.Endpoints = func(ctx context.Context, namespace, name string) (*corev1.Endpoints, error) {
-			obj, err := eps.Get(ctx, namespace, name, metav1.GetOptions{})
+	slices := storeOf(stores, schema.GroupResource{Group: "discovery.k8s.io", Resource: "endpointslices"})
+	pods := storeOf(stores, schema.GroupResource{Resource: "pods"})
+	if slices != nil && pods != nil {
+		cfg.EndpointSlices = func(ctx context.Context, namespace, service string) ([]*discoveryv1.EndpointSlice, error) {
+			obj, err := slices.List(ctx, namespace, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + service})
 			if err != nil {
 				return nil, err
 			}
-			return obj.(*corev1.Endpoints), nil
+			items := obj.(*discoveryv1.EndpointSliceList).Items
+			out := make([]*discoveryv1.EndpointSlice, len(items))
+			for i := range items {
+				out[i] = &items[i]
+			}
+			return out, nil
+		}
+		cfg.Pod = func(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+			obj, err := pods.Get(ctx, namespace, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*corev1.Pod), nil
 		}
 	}
 	return nodeproxy.New(cfg)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"reflect"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -18,7 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilnet "k8s.io/apimachinery/pkg/util/net"
 
 	"kite/apiserver/admission"
 	"kite/apiserver/registry"
@@ -240,8 +238,19 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 	if err != nil {
 		return nil, err
 	}
+	webhooks, err := admissionWebhooks(lookup, get)
+	if err != nil {
+		return nil, err
+	}
+	checkWebhookConfig, checkWebhookConfigUpdate, err := webhookConfigChecks()
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range builtinResources() {
-		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck}
+		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck, Webhooks: webhooks}
+		if gr := r.GroupResource(); gr == validatingWebhooksResource || gr == mutatingWebhooksResource {
+			cfg.Admit, cfg.AdmitUpdate = checkWebhookConfig, checkWebhookConfigUpdate
+		}
 		quota := admission.ResourceQuota(quotaStore{func() *registry.Store { return storeOf(stores, schema.GroupResource{Resource: "resourcequotas"}) }}, r.GroupResource(), nil)
 		// Mutating policies run after the built-in mutating steps; validating
 		// policies see the object as they leave it and refuse it before quota
@@ -378,11 +387,6 @@ func subresourceActions(st storage.Interface, stores []*registry.Store, nodes re
 	if s := storeOf(stores, schema.GroupResource{Group: "policy", Resource: "poddisruptionbudgets"}); s != nil {
 		budgets = budgetStore{s}
 	}
-	proxyTo := func(connect func(ctx context.Context, obj runtime.Object, port string, req registry.ConnectRequest) (http.Handler, error)) func(*registry.Store) (*registry.Action, error) {
-		return func(s *registry.Store) (*registry.Action, error) {
-			return registry.ConnectAction(s, "proxy", registry.ProxyMethods(), splitProxyName, connect)
-		}
-	}
 	one := func(build func(*registry.Store) (*registry.Action, error)) func(*registry.Store) ([]*registry.Action, error) {
 		return func(s *registry.Store) ([]*registry.Action, error) {
 			a, err := build(s)
@@ -408,12 +412,8 @@ func subresourceActions(st storage.Interface, stores []*registry.Store, nodes re
 			return certificatesigningrequest.ApprovalAction(s, certificatesigningrequest.Strategy{})
 		})},
 		{schema.GroupResource{Resource: "pods"}, func(s *registry.Store) ([]*registry.Action, error) { return pod.ConnectActions(s, nodes) }},
-		{schema.GroupResource{Resource: "nodes"}, one(proxyTo(func(ctx context.Context, obj runtime.Object, port string, req registry.ConnectRequest) (http.Handler, error) {
-			return nodes.Node(ctx, obj.(*corev1.Node), port, req)
-		}))},
-		{schema.GroupResource{Resource: "services"}, one(proxyTo(func(ctx context.Context, obj runtime.Object, port string, req registry.ConnectRequest) (http.Handler, error) {
-			return nodes.Service(ctx, obj.(*corev1.Service), port, req)
-		}))},
+		{schema.GroupResource{Resource: "nodes"}, one(func(s *registry.Store) (*registry.Action, error) { return node.ProxyAction(s, nodes) })},
+		{schema.GroupResource{Resource: "services"}, one(func(s *registry.Store) (*registry.Action, error) { return service.ProxyAction(s, nodes) })},
 	} {
 		s := storeOf(stores, a.parent)
 		if s == nil {
@@ -423,6 +423,7 @@ func subresourceActions(st storage.Interface, stores []*registry.Store, nodes re
 		if err != nil {
 			return nil, nil, err
 		}
+		admitConnects(built, s)
 		actions = append(actions, built...)
 	}
 
@@ -448,16 +449,6 @@ func subresourceActions(st storage.Interface, stores []*registry.Store, nodes re
 	}
 	virtuals := []*registry.Virtual{cs, bindings}
 	return actions, virtuals, nil
-}
-
-// splitProxyName reads a proxy URL's object name: "name", "name:port" or
-// "scheme:name:port", as upstream.
-func splitProxyName(urlName string) (string, string, error) {
-	_, name, port, ok := utilnet.SplitSchemeNamePort(urlName)
-	if !ok {
-		return "", "", apierrors.NewBadRequest(fmt.Sprintf("invalid request %q", urlName))
-	}
-	return name, port, nil
 }
 
 // budgetStore is the PodDisruptionBudgets evictions read, from their store.

@@ -9,4 +9,14 @@
 // and variables; no parameter resources yet); the apiserver package runs them after
 // the built-in mutating steps and before quota, and not for the admissionregistration
 // resources themselves.
+//
+// Webhooks (webhook*.go) calls the admission webhooks of the stored
+// MutatingWebhookConfigurations and ValidatingWebhookConfigurations. Unlike the steps
+// above it sees every write, not only creates: every Store calls it as its
+// registry.Webhooks (mutating before the write is validated, validating just before it
+// is stored) on CREATE, UPDATE (the object and its subresources) and DELETE, and the
+// pods' attach, exec and portforward actions on CONNECT. A webhook's Service is dialed
+// at a ready endpoint from its EndpointSlices (ServiceResolver); the webhook
+// configurations themselves never go to webhooks. CheckMatchConditions refuses a
+// configuration whose match conditions do not compile.
 package admission

@@ -34,6 +34,8 @@ type Config struct {
 	// NamespaceCheck guards creates in missing or terminating namespaces, as for the
 	// built-in resources. Optional.
 	NamespaceCheck func(ctx context.Context, namespace string, gr schema.GroupResource, name string) error
+	// Webhooks are the admission webhooks, as for the built-in resources. Optional.
+	Webhooks registry.Webhooks
 	// Publish receives the full set of served versions each time it changes. An error
 	// means the set was not published (the previous one is still served): the
 	// manager tries again later. Required.
@@ -74,7 +76,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	return &Manager{
 		cfg:    cfg,
-		store:  storeConfig{storage: cfg.Storage, scheme: cfg.Scheme, namespaceCheck: cfg.NamespaceCheck},
+		store:  storeConfig{storage: cfg.Storage, scheme: cfg.Scheme, namespaceCheck: cfg.NamespaceCheck, webhooks: cfg.Webhooks},
 		served: map[string]*builtVersion{},
 	}, nil
 }

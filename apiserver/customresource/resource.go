@@ -44,6 +44,7 @@ type storeConfig struct {
 	storage        storage.Interface
 	scheme         *runtime.Scheme
 	namespaceCheck func(ctx context.Context, namespace string, gr schema.GroupResource, name string) error
+	webhooks       registry.Webhooks
 }
 
 // storageVersion is the definition's storage version.
@@ -110,6 +111,7 @@ func buildVersion(cfg storeConfig, crd *apiextensionsv1.CustomResourceDefinition
 		Storage:        cs,
 		Scheme:         cfg.scheme,
 		NamespaceCheck: cfg.namespaceCheck,
+		Webhooks:       cfg.webhooks,
 		Codec:          &storageCodec{kinds: k, schema: vs},
 		// Upstream's layout: every version shares the objects, under the group's name.
 		KeyRoot: "/registry/" + crd.Spec.Group + "/" + names.Plural + "/",

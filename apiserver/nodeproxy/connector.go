@@ -13,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"kite/apiserver/registry"
@@ -25,9 +26,14 @@ type Config struct {
 	// ClientCert is the API server's client certificate toward node agents (user
 	// kube-apiserver-kubelet-client). Required.
 	ClientCert tls.Certificate
-	// Endpoints reads a Service's Endpoints, for services/proxy. Nil: services/proxy
-	// answers 503.
-	Endpoints func(ctx context.Context, namespace, name string) (*corev1.Endpoints, error)
+	// EndpointSlices lists the EndpointSlices of a Service (label
+	// kubernetes.io/service-name), for services/proxy. Nil: services/proxy answers 503.
+	EndpointSlices func(ctx context.Context, namespace, service string) ([]*discoveryv1.EndpointSlice, error)
+	// Pod reads a pod. services/proxy dials an endpoint only when it is a pod of the
+	// service's namespace that has the endpoint's address, as upstream checks, so an
+	// EndpointSlice written by hand cannot aim the server at any address. Required with
+	// EndpointSlices.
+	Pod func(ctx context.Context, namespace, name string) (*corev1.Pod, error)
 	// RootCAs verify the agents' serving certificates. Required.
 	RootCAs *x509.CertPool
 	// LocalNode names the node whose agent runs beside this server: it is dialled at
@@ -46,8 +52,11 @@ type Connector struct {
 	tlsConfig *tls.Config
 	// transport carries plain requests to agents (logs, proxy).
 	transport *http.Transport
-	// plain carries proxied requests to pods and nodes' other ports (HTTP).
-	plain *http.Transport
+	// backends carries proxied requests to pods, services' endpoints and nodes' other
+	// ports, over HTTP or HTTPS. Over HTTPS it verifies nothing and presents no
+	// certificate, as upstream's proxy transport: a pod serves whatever certificate it
+	// likes, and must not be handed the server's identity.
+	backends *http.Transport
 }
 
 var _ registry.NodeConnector = (*Connector)(nil)
@@ -56,6 +65,9 @@ var _ registry.NodeConnector = (*Connector)(nil)
 func New(cfg Config) (*Connector, error) {
 	if cfg.Node == nil || cfg.RootCAs == nil || len(cfg.ClientCert.Certificate) == 0 {
 		return nil, errors.New("nodeproxy: Node, RootCAs and ClientCert are required")
+	}
+	if cfg.EndpointSlices != nil && cfg.Pod == nil {
+		return nil, errors.New("nodeproxy: EndpointSlices needs Pod")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -79,10 +91,12 @@ func New(cfg Config) (*Connector, error) {
 			MaxIdleConnsPerHost: 8,
 			IdleConnTimeout:     90 * time.Second,
 		},
-		plain: &http.Transport{
+		backends: &http.Transport{
 			Proxy:               nil,
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 2,
+			TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // upstream's proxy transport verifies no backend either
+			TLSHandshakeTimeout: 10 * time.Second,
+			MaxIdleConnsPerHost: 4,
 			IdleConnTimeout:     90 * time.Second,
 		},
 	}, nil

@@ -18,7 +18,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/exec"
-	"k8s.io/utils/ptr"
 
 	"kite/apiserver/registry"
 	"kite/pki"
@@ -243,24 +242,6 @@ func TestProxySubresources(t *testing.T) {
 	}
 	if _, err := c.Pod(ctx, podOn("remote"), "proxy", "", "80", registry.ConnectRequest{Method: "GET"}); !apierrors.IsServiceUnavailable(err) {
 		t.Errorf("pods/proxy to another node's pod: %v, want 503", err)
-	}
-
-	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
-		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}}
-	c.cfg.Endpoints = func(_ context.Context, ns, name string) (*corev1.Endpoints, error) {
-		return &corev1.Endpoints{Subsets: []corev1.EndpointSubset{{
-			Addresses: []corev1.EndpointAddress{{IP: "127.0.0.1", NodeName: ptr.To("local")}},
-			Ports:     []corev1.EndpointPort{{Name: "http", Port: int32(backend.Listener.Addr().(*net.TCPAddr).Port)}},
-		}}}, nil
-	}
-	for _, port := range []string{"", "http", "80"} {
-		h, err = c.Service(ctx, svc, port, registry.ConnectRequest{Method: "GET", Path: "svc"})
-		if got := serve(h, err, "/api/v1/namespaces/default/services/web/proxy/svc"); got != "200 backend /svc " {
-			t.Errorf("services/proxy port %q: %s", port, got)
-		}
-	}
-	if _, err := c.Service(ctx, svc, "nope", registry.ConnectRequest{Method: "GET"}); !apierrors.IsServiceUnavailable(err) {
-		t.Errorf("services/proxy to a port without endpoints: %v, want 503", err)
 	}
 }
 

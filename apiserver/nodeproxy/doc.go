@@ -20,5 +20,17 @@
 // speaks SPDY inside WebSocket binary messages, and the connector passes those bytes to
 // and from a SPDY connection it upgrades with the agent.
 //
+// Proxies: pods/proxy and services/proxy dial the pod itself, as upstream's API server
+// does (no node agent or kube-proxy in between; pods are reachable from the host over
+// the node's bridge): a pod at its IP, a service at a ready endpoint of the named port
+// taken from its EndpointSlices, which must be a pod of the service's namespace holding
+// that address. nodes/proxy reaches the node's agent, or another port of the node. The
+// URL's scheme (http by default, or https, verifying nothing and presenting no
+// certificate) and every method, path, query, header and body pass on, and the
+// answer passes back; links in HTML answers are rewritten to go through the proxy
+// path, and a GET of the bare subresource is redirected to it with a trailing slash,
+// as upstream's. Only pods and agents of the local node are dialled unless
+// Config.RemoteNodes allows others.
+//
 // apiserver.subresourceActions wires it; cmd/kite gives the certificate and node name.
 package nodeproxy

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,38 +17,68 @@ import (
 	"kite/apiserver/registry"
 )
 
-// podProxy proxies to the pod's IP at port (80 when the URL names none), over plain
-// HTTP, as upstream's API server does. Only pods of a node this server may reach are
-// proxied to.
+// podProxy proxies to the pod's IP, as upstream's API server does (no node agent in
+// between): at the port the URL names, else the first port of the pod's containers,
+// else the scheme's default; over the URL's scheme (HTTP unless it says https). Only
+// pods of a node this server may reach are proxied to.
 func (c *Connector) podProxy(pod *corev1.Pod, port string, req registry.ConnectRequest) (http.Handler, error) {
 	if !c.reachable(pod.Spec.NodeName) {
 		return nil, serviceUnavailable("no node agent serves pod %s/%s on node %q: this server reaches only its own node's pods", pod.Namespace, pod.Name, pod.Spec.NodeName)
 	}
-	ip := pod.Status.PodIP
-	if port == "" {
-		port = "80"
+	loc, err := podTarget(pod, port, req)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := strconv.Atoi(port); err != nil {
-		// A named port: the container port of that name.
-		found := false
-		for _, ctr := range pod.Spec.Containers {
-			for _, p := range ctr.Ports {
-				if p.Name == port {
-					port, found = strconv.Itoa(int(p.ContainerPort)), true
-				}
-			}
-		}
-		if !found {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("no port named %q in pod %s", port, pod.Name))
-		}
-	}
-	loc := &url.URL{Scheme: "http", Host: net.JoinHostPort(ip, port), Path: "/" + req.Path}
-	return c.reverse(loc, c.plain), nil
+	return c.reverse(loc, c.backends), nil
 }
 
-// Node proxies to the node's agent (no port, or the agent's) or, with another port, to
-// that port on the node over HTTP.
-func (c *Connector) Node(ctx context.Context, node *corev1.Node, port string, req registry.ConnectRequest) (http.Handler, error) {
+// podTarget is the URL pods/proxy goes to.
+func podTarget(pod *corev1.Pod, port string, req registry.ConnectRequest) (*url.URL, error) {
+	ip := pod.Status.PodIP
+	if ip == "" && len(pod.Status.PodIPs) > 0 {
+		ip = pod.Status.PodIPs[0].IP
+	}
+	switch _, err := strconv.Atoi(port); {
+	case port == "":
+		port = firstContainerPort(pod)
+	case err != nil:
+		// A port name: upstream dials it as it is, which never connects; Kite reads it
+		// as the container port of that name.
+		number := namedContainerPort(pod, port)
+		if number == "" {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("no port named %q in pod %s", port, pod.Name))
+		}
+		port = number
+	}
+	return target(req.Scheme, ip, port, req.Path), nil
+}
+
+// firstContainerPort is the first port any of pod's containers declares ("" when none).
+func firstContainerPort(pod *corev1.Pod) string {
+	for _, ctr := range pod.Spec.Containers {
+		if len(ctr.Ports) > 0 {
+			return strconv.Itoa(int(ctr.Ports[0].ContainerPort))
+		}
+	}
+	return ""
+}
+
+// namedContainerPort is the number of the container port called name ("" when none is).
+func namedContainerPort(pod *corev1.Pod, name string) string {
+	for _, ctr := range pod.Spec.Containers {
+		for _, p := range ctr.Ports {
+			if p.Name == name {
+				return strconv.Itoa(int(p.ContainerPort))
+			}
+		}
+	}
+	return ""
+}
+
+// Node proxies to the node's agent (no port, or the agent's) with the server's
+// kubelet-client certificate or, with another port, to that port on the node over the
+// URL's scheme.
+func (c *Connector) Node(_ context.Context, node *corev1.Node, port string, req registry.ConnectRequest) (http.Handler, error) {
 	base, err := c.agentURLOf(node)
 	var why unreachable
 	if errors.As(err, &why) {
@@ -57,76 +87,33 @@ func (c *Connector) Node(ctx context.Context, node *corev1.Node, port string, re
 	if err != nil {
 		return nil, err
 	}
-	loc := *base
-	tr := c.transport
-	if port != "" && port != loc.Port() {
-		if _, err := strconv.Atoi(port); err != nil {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid port %q", port))
-		}
-		loc.Scheme, loc.Host, tr = "http", net.JoinHostPort(loc.Hostname(), port), c.plain
+	if port == "" || port == base.Port() {
+		return c.reverse(target(base.Scheme, base.Hostname(), base.Port(), req.Path), c.transport), nil
 	}
-	loc.Path = "/" + req.Path
-	return c.reverse(&loc, tr), nil
+	if _, err := strconv.Atoi(port); err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid port %q", port))
+	}
+	return c.reverse(target(req.Scheme, base.Hostname(), port, req.Path), c.backends), nil
 }
 
-// Service proxies to one ready endpoint of the service's port (the only port when the
-// URL names none), chosen at random as upstream's API server does.
-func (c *Connector) Service(ctx context.Context, svc *corev1.Service, port string, req registry.ConnectRequest) (http.Handler, error) {
-	if c.cfg.Endpoints == nil {
-		return nil, serviceUnavailable("no endpoints are known for service %s/%s", svc.Namespace, svc.Name)
+// target is the URL a proxy request goes to: scheme (http when ""), host and port (the
+// scheme's default when ""), and the path after the subresource. An empty path stays
+// empty, so that a GET of ".../proxy" is redirected to ".../proxy/" as upstream's is.
+func target(scheme, host, port, path string) *url.URL {
+	if scheme == "" {
+		scheme = "http"
 	}
-	eps, err := c.cfg.Endpoints(ctx, svc.Namespace, svc.Name)
-	if err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, serviceUnavailable("no endpoints available for service %q", svc.Name)
-		}
-		return nil, err
+	loc := &url.URL{Scheme: scheme, Host: host}
+	switch {
+	case port != "":
+		loc.Host = net.JoinHostPort(host, port)
+	case strings.Contains(host, ":"):
+		loc.Host = "[" + host + "]" // an IPv6 address
 	}
-	type target struct {
-		ip, node string
-		port     int32
+	if path != "" {
+		loc.Path = "/" + path
 	}
-	var targets []target
-	for _, ss := range eps.Subsets {
-		for _, p := range ss.Ports {
-			if !servicePortMatches(svc, p, port) {
-				continue
-			}
-			for _, a := range ss.Addresses {
-				node := ""
-				if a.NodeName != nil {
-					node = *a.NodeName
-				}
-				targets = append(targets, target{a.IP, node, p.Port})
-			}
-		}
-	}
-	var usable []target
-	for _, t := range targets {
-		if c.reachable(t.node) {
-			usable = append(usable, t)
-		}
-	}
-	if len(usable) == 0 {
-		return nil, serviceUnavailable("no endpoints available for service %q", svc.Name)
-	}
-	t := usable[rand.IntN(len(usable))]
-	loc := &url.URL{Scheme: "http", Host: net.JoinHostPort(t.ip, strconv.Itoa(int(t.port))), Path: "/" + req.Path}
-	return c.reverse(loc, c.plain), nil
-}
-
-// servicePortMatches says whether endpoint port p serves the service port the URL
-// names: by name, by number, or any when the service has a single port and the URL none.
-func servicePortMatches(svc *corev1.Service, p corev1.EndpointPort, want string) bool {
-	if want == "" {
-		return len(svc.Spec.Ports) <= 1
-	}
-	for _, sp := range svc.Spec.Ports {
-		if sp.Name == want || strconv.Itoa(int(sp.Port)) == want {
-			return sp.Name == p.Name
-		}
-	}
-	return p.Name == want
+	return loc
 }
 
 // reachable says whether an address on the named node may be dialled: the local node's
@@ -135,9 +122,35 @@ func (c *Connector) reachable(node string) bool {
 	return c.cfg.RemoteNodes || (node != "" && node == c.cfg.LocalNode)
 }
 
-// reverse proxies a request to loc (its query passes through).
-func (c *Connector) reverse(loc *url.URL, tr *http.Transport) http.Handler {
-	h := proxy.NewUpgradeAwareHandler(loc, tr, false, false, responder{c})
-	h.UseLocationHost = true
-	return h
+// reverse proxies a request to loc, as upstream's proxy subresources do: every method,
+// the query passed on, the answer (status, headers, body) passed back, and links in
+// HTML answers rewritten to go through the proxy path. A GET or HEAD of the bare
+// subresource is redirected to it with a trailing slash. The client's credentials stay
+// here: upstream's authentication drops them from a request it has accepted, and a
+// pod must never receive its caller's bearer token.
+func (c *Connector) reverse(loc *url.URL, tr http.RoundTripper) http.Handler {
+	h := proxy.NewUpgradeAwareHandler(loc, tr, true, false, proxyResponder{c})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.Clone(r.Context())
+		for name := range r.Header {
+			if name == "Authorization" || strings.HasPrefix(name, "Impersonate-") {
+				r.Header.Del(name)
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// proxyResponder answers a proxied request that failed: the Status the rewriting
+// transport made of a backend it could not reach (503 "error trying to reach
+// service"), or a 500 for anything else.
+type proxyResponder struct{ c *Connector }
+
+func (e proxyResponder) Error(w http.ResponseWriter, r *http.Request, err error) {
+	e.c.log.Debug("proxying a request", "path", r.URL.Path, "err", err)
+	var st *apierrors.StatusError
+	if !errors.As(err, &st) {
+		st = apierrors.NewInternalError(err)
+	}
+	writeStatus(w, st)
 }

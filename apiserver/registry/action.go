@@ -65,6 +65,10 @@ type ConnectRequest struct {
 	Method string
 	Query  url.Values
 	Path   string
+	// Scheme is, for proxy subresources, the scheme the URL's name asks for
+	// ("https:web:8443" → "https"; "" when it names none). The proxy action reads it
+	// from the name; the handlers leave it empty.
+	Scheme string
 }
 
 // Verbs are the verbs the action serves, sorted as discovery lists them.

@@ -2,14 +2,11 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // NodeConnector reaches what only a node can serve: a pod's log, exec, attach and
@@ -22,12 +19,13 @@ import (
 type NodeConnector interface {
 	// Pod serves subresource sub ("log", "exec", "attach", "portforward", "proxy") of pod,
 	// bound to node pod.Spec.NodeName. For proxy, port is the port named in the URL
-	// ("" when none) and req.Path the path to pass on; container is "" for portforward
-	// and proxy.
+	// ("" when none), req.Scheme the scheme it names and req.Path the path to pass on;
+	// container is "" for portforward and proxy.
 	Pod(ctx context.Context, pod *corev1.Pod, sub, container, port string, req ConnectRequest) (http.Handler, error)
 	// Node serves node's proxy subresource (port as in the URL, "" when none).
 	Node(ctx context.Context, node *corev1.Node, port string, req ConnectRequest) (http.Handler, error)
-	// Service serves svc's proxy subresource (port as in the URL, "" when none).
+	// Service serves svc's proxy subresource (port as in the URL, a service port's name
+	// or number, "" when none).
 	Service(ctx context.Context, svc *corev1.Service, port string, req ConnectRequest) (http.Handler, error)
 }
 
@@ -55,34 +53,4 @@ func (NoNodeAgent) Service(_ context.Context, svc *corev1.Service, _ string, _ C
 // ProxyMethods are the HTTP methods a proxy subresource passes on, as upstream's.
 func ProxyMethods() []string {
 	return []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
-}
-
-// ConnectAction is a connect subresource of the objects of s: the object named in the URL
-// is read (404 when missing) and handed to connect. lookup, when set, turns the URL's name
-// into the object's ("https:web:8443" → "web") and returns the rest it carried.
-func ConnectAction(s *Store, sub string, methods []string, lookup func(urlName string) (name, rest string, err error),
-	connect func(ctx context.Context, obj runtime.Object, rest string, req ConnectRequest) (http.Handler, error)) (*Action, error) {
-	if s == nil || connect == nil {
-		return nil, errors.New("registry: ConnectAction needs a store and a connect function")
-	}
-	a := &Action{
-		Resource:       s.Resource(),
-		Subresource:    sub,
-		ConnectMethods: methods,
-		Connect: func(ctx context.Context, namespace, name string, req ConnectRequest) (http.Handler, error) {
-			rest := ""
-			if lookup != nil {
-				var err error
-				if name, rest, err = lookup(name); err != nil {
-					return nil, err
-				}
-			}
-			obj, err := s.Get(ctx, namespace, name, metav1.GetOptions{})
-			if err != nil {
-				return nil, err
-			}
-			return connect(ctx, obj, rest, req)
-		},
-	}
-	return a, a.Check()
 }

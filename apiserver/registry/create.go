@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -48,6 +49,10 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 			return nil, err
 		}
 	}
+	if err := s.mutateByWebhooks(ctx, &Attributes{Operation: admissionregistrationv1.Create, Namespace: namespace, Name: acc.GetName(),
+		Object: obj, Options: &opts, DryRun: isDryRun(opts.DryRun)}); err != nil {
+		return nil, err
+	}
 	generated := acc.GetName() == "" && acc.GetGenerateName() != ""
 	for attempt := 1; ; attempt++ {
 		if generated {
@@ -65,6 +70,10 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 			if err := s.cfg.NamespaceCheck(ctx, namespace, s.res.GroupResource(), acc.GetName()); err != nil {
 				return nil, err
 			}
+		}
+		if err := s.validateByWebhooks(ctx, &Attributes{Operation: admissionregistrationv1.Create, Namespace: namespace, Name: acc.GetName(),
+			Object: obj, Options: &opts, DryRun: isDryRun(opts.DryRun)}); err != nil {
+			return nil, err
 		}
 		done, err := s.beforeWrite(ctx, obj, nil, isDryRun(opts.DryRun))
 		if err != nil {

@@ -56,6 +56,9 @@ func (s *Store) deleteVersion(ctx context.Context, key string, obj runtime.Objec
 	if err := checkPreconditions(s, acc, opts.Preconditions); err != nil {
 		return nil, false, err
 	}
+	if err := s.admitDelete(ctx, obj, opts); err != nil {
+		return nil, false, err
+	}
 	period, pending := s.graceful(acc, obj, opts)
 	if pending {
 		// Already being deleted, no sooner than asked: nothing changes, finalizers

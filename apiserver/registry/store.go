@@ -40,6 +40,9 @@ type StoreConfig struct {
 	// itself (not of a subresource): it may change obj, and refuses it with a Status
 	// error. It runs after the resource's own defaults and before validation.
 	AdmitUpdate func(ctx context.Context, obj, old runtime.Object) error
+	// Webhooks, when set, are the admission webhooks, called on every create,
+	// update (of the object and its subresources) and delete (see Webhooks).
+	Webhooks Webhooks
 	// WriteHook, when set, goes with every write of an object (see WriteHook): Services
 	// claim their cluster IPs and node ports through it.
 	WriteHook WriteHook

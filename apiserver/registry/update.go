@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,7 +59,17 @@ func (s *Store) UpdateWith(ctx context.Context, namespace, name string, fn func(
 		if err != nil {
 			return nil, err
 		}
+		update := func() *Attributes {
+			return &Attributes{Operation: admissionregistrationv1.Update, Subresource: subresource, Namespace: namespace, Name: name,
+				Object: obj, OldObject: old, Options: &opts, DryRun: isDryRun(opts.DryRun)}
+		}
+		if err := s.mutateByWebhooks(ctx, update()); err != nil {
+			return nil, err
+		}
 		if err := s.prepareUpdate(ctx, namespace, name, obj, old, subresource); err != nil {
+			return nil, err
+		}
+		if err := s.validateByWebhooks(ctx, update()); err != nil {
 			return nil, err
 		}
 		out, err := s.write(ctx, key, obj, kv, isDryRun(opts.DryRun))

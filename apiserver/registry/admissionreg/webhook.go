@@ -173,7 +173,8 @@ func validateClientConfig(cc *admissionv1.WebhookClientConfig, path *field.Path)
 		if s.Namespace == "" {
 			errs = append(errs, field.Required(p.Child("namespace"), "service namespace is required"))
 		}
-		if s.Path != nil && (*s.Path == "" || (*s.Path)[0] != '/') {
+		// An empty path is the root, as upstream allows.
+		if s.Path != nil && *s.Path != "" && (*s.Path)[0] != '/' {
 			errs = append(errs, field.Invalid(p.Child("path"), *s.Path, "must start with a '/'"))
 		}
 		if s.Port != nil {

@@ -5,5 +5,9 @@
 // Unlike most resources, a node may be created with its status (the node agent
 // registers itself that way); after that status changes only through /status.
 //
-// Called by apiserver/registry's Store (through Resource().Strategy) and by discovery.
+// ProxyAction serves nodes/proxy: it reads the URL's "[scheme:]name[:port]" and the Node,
+// and leaves dialling the node to the registry.NodeConnector (apiserver/nodeproxy).
+//
+// Called by apiserver/registry's Store (through Resource().Strategy) and by discovery;
+// apiserver.subresourceActions builds ProxyAction.
 package node

@@ -8,7 +8,7 @@ import (
 )
 
 // Resource describes core/v1 nodes as upstream serves them: cluster-scoped, short name
-// "no", with the status subresource (upstream's proxy subresource is not served).
+// "no", with the status and proxy subresources (proxy: see ProxyAction).
 func Resource() *registry.Resource {
 	return &registry.Resource{
 		Version:      "v1",

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	netutils "k8s.io/utils/net"
 
 	"kite/apiserver/registry"
 )
@@ -52,7 +53,7 @@ func ConnectActions(s *registry.Store, nc registry.NodeConnector) ([]*registry.A
 	}
 	proxy := func(ctx context.Context, namespace, urlName string, req registry.ConnectRequest) (http.Handler, error) {
 		// The URL names the pod as "name", "name:port" or "scheme:name:port".
-		_, name, port, ok := utilnet.SplitSchemeNamePort(urlName)
+		scheme, name, port, ok := utilnet.SplitSchemeNamePort(urlName)
 		if !ok {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid pod request %q", urlName))
 		}
@@ -60,9 +61,12 @@ func ConnectActions(s *registry.Store, nc registry.NodeConnector) ([]*registry.A
 		if err != nil {
 			return nil, err
 		}
-		if len(pod.Status.PodIPs) == 0 && pod.Status.PodIP == "" {
+		// As upstream: only a pod's own (global unicast) address is proxied to, never
+		// loopback or link-local ones a hand-written status could claim.
+		if ip := netutils.ParseIPSloppy(pod.Status.PodIP); ip == nil || !ip.IsGlobalUnicast() {
 			return nil, apierrors.NewBadRequest("address not allowed")
 		}
+		req.Scheme = scheme
 		return nc.Pod(ctx, pod, "proxy", "", port, req)
 	}
 	var out []*registry.Action

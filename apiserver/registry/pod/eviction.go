@@ -52,7 +52,9 @@ const maxDisruptedPods = 2000
 // EvictionAction serves pods/eviction: a policy/v1 (or v1beta1) Eviction deletes the
 // pod with the body's DeleteOptions unless a PodDisruptionBudget forbids it (429), as
 // upstream. Pods that are not running yet or any more (Pending, Succeeded, Failed) and
-// pods already being deleted are deleted without asking their budget.
+// pods already being deleted are deleted without asking their budget. Before the
+// delete, the pod gets the status condition DisruptionTarget=True (reason
+// EvictionByEvictionAPI), which Jobs' pod failure policies match on.
 func EvictionAction(cfg EvictionConfig) (*registry.Action, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("pod: EvictionConfig.Store is required")
@@ -121,6 +123,8 @@ func (e *evictor) create(ctx context.Context, namespace, name string, obj runtim
 // the delete is conditional on the pod's, so a pod that changed since the budget was
 // checked is checked again.
 func (e *evictor) evict(ctx context.Context, pod *corev1.Pod, opts metav1.DeleteOptions, userRV bool) error {
+	// The preconditions are the caller's, shared across attempts: change a copy.
+	opts.Preconditions = opts.Preconditions.DeepCopy()
 	if !userRV && pod.DeletionTimestamp == nil && !terminalOrPending(pod) {
 		if opts.Preconditions == nil {
 			opts.Preconditions = &metav1.Preconditions{}
@@ -131,6 +135,16 @@ func (e *evictor) evict(ctx context.Context, pod *corev1.Pod, opts metav1.Delete
 	if !terminalOrPending(pod) && pod.DeletionTimestamp == nil {
 		if err := e.takeDisruption(ctx, pod, len(opts.DryRun) > 0); err != nil {
 			return err
+		}
+	}
+	if len(opts.DryRun) == 0 {
+		rv, err := e.markDisruptionTarget(ctx, pod.Namespace, pod.Name, opts.Preconditions)
+		if err != nil {
+			return err
+		}
+		if opts.Preconditions != nil && opts.Preconditions.ResourceVersion != nil {
+			// The pod is at the version this eviction wrote itself.
+			opts.Preconditions.ResourceVersion = &rv
 		}
 	}
 	_, _, err := e.cfg.Store.Delete(ctx, pod.Namespace, pod.Name, opts)

@@ -12,5 +12,10 @@
 // fills it after validation. The IP family fields are set here, before validation, as
 // upstream's allocator sets them on a single-stack IPv4 cluster.
 //
-// Called by apiserver/registry's Store (through Resource().Strategy) and by discovery.
+// ProxyAction serves services/proxy: it reads the URL's "[scheme:]name[:port]" and the
+// Service, and leaves choosing and dialling an endpoint to the registry.NodeConnector
+// (apiserver/nodeproxy).
+//
+// Called by apiserver/registry's Store (through Resource().Strategy) and by discovery;
+// apiserver.subresourceActions builds ProxyAction.
 package service

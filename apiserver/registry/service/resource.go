@@ -9,9 +9,9 @@ import (
 )
 
 // Resource describes core/v1 services as upstream serves them: namespaced, short name
-// "svc", in the "all" category, with the status subresource (upstream's proxy
-// subresource is not served), and names that are DNS-1123 labels (a service name is a
-// DNS label in cluster DNS).
+// "svc", in the "all" category, with the status and proxy subresources (proxy: see
+// ProxyAction), and names that are DNS-1123 labels (a service name is a DNS label in
+// cluster DNS).
 func Resource() *registry.Resource {
 	return &registry.Resource{
 		Version:      "v1",
