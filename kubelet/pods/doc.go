@@ -19,6 +19,13 @@
 // readOnly, propagation), the pod's managed /etc/hosts and a termination message file,
 // read into the status when it exits.
 //
+// Sidecars (init containers with restartPolicy Always, sidecar.go) are upstream's: the
+// next init container waits only until a sidecar has started (its startup probe
+// passed), then it runs beside the regular containers, probed like them and counted
+// for the pod's readiness; it is restarted whenever it exits, stopped once the regular
+// containers are done for good, and on termination gets its stop signal only after the
+// regular containers and the sidecars after it stopped (preStop hooks all start at once).
+//
 // Ephemeral containers (pods/ephemeralcontainers, `kubectl debug`) start once in the
 // pod's sandbox as soon as they appear in its spec, join the process namespace of their
 // targetContainerName, are never restarted and are reported in
@@ -46,7 +53,8 @@
 // found by CRI labels (io.kubernetes.pod.uid, io.kubernetes.container.name) and their
 // attempt number, which is also the restart count; a pod object with a deletion
 // timestamp is removed (grace 0, UID precondition) only after its containers and
-// sandbox are gone.
+// sandbox are gone, and after its status reported a terminal phase (final.go), so a
+// pod that finalizers keep shows how it ended.
 //
 // Called by kubelet (the agent). It reaches the cluster through client-go and the
 // runtime through the runtimeapi interfaces that kubelet/cri provides.

@@ -36,12 +36,11 @@ func probeAddress(pod *corev1.Pod, podIP string) string {
 }
 
 // syncProbes makes the probe workers match the pod's running containers: one per
-// probe of each running container of the current sandbox, for its current attempt.
-// Workers of containers that stopped, or of an earlier attempt, stop.
+// probe of each running regular container or sidecar of the current sandbox, for its
+// current attempt. Workers of containers that stopped, or of an earlier attempt, stop.
 func (m *Manager) syncProbes(ctx context.Context, pod *corev1.Pod, obs *observed, sandboxID, podIP string) {
 	want := map[probeKey]ctrRecord{}
-	for i := range pod.Spec.Containers {
-		c := &pod.Spec.Containers[i]
+	for _, c := range probedContainers(pod) {
 		hist := obs.history(c.Name)
 		if len(hist) == 0 || hist[0].state() != runtimeapi.ContainerState_CONTAINER_RUNNING || hist[0].ctr.PodSandboxId != sandboxID {
 			continue
@@ -163,13 +162,12 @@ func stopWorkers(ws []*probeWorker) {
 	}
 }
 
-// killUnhealthy kills the running containers of the current sandbox whose liveness or
-// startup probe failed, as upstream's kubelet does; restartPolicy then decides whether
-// they run again. It reports whether it killed any.
+// killUnhealthy kills the running containers (regular ones and sidecars) of the
+// current sandbox whose liveness or startup probe failed, as upstream's kubelet does;
+// restartPolicy then decides whether they run again. It reports whether it killed any.
 func (m *Manager) killUnhealthy(ctx context.Context, pod *corev1.Pod, obs *observed, sandboxID string) (bool, error) {
 	killed := false
-	for i := range pod.Spec.Containers {
-		c := &pod.Spec.Containers[i]
+	for _, c := range probedContainers(pod) {
 		hist := obs.history(c.Name)
 		if len(hist) == 0 || hist[0].state() != runtimeapi.ContainerState_CONTAINER_RUNNING || hist[0].ctr.PodSandboxId != sandboxID {
 			continue

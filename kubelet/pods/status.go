@@ -110,12 +110,13 @@ func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, hist []c
 		// Ephemeral containers have no probes and never count for readiness.
 		cs.Ready = false
 	}
-	if running && kind == regularContainer {
+	sidecar := isInit && isSidecar(c)
+	if running && (kind == regularContainer || sidecar) {
 		id := hist[0].st.Id
 		cs.Started = ptr.To(m.started(pod, c, id))
 		cs.Ready = m.ready(pod, c, id)
 	}
-	if isInit {
+	if isInit && !sidecar {
 		cs.Ready = cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
 	}
 	return cs
@@ -157,33 +158,60 @@ func nanoTime(ns int64) metav1.Time {
 }
 
 // podPhase is upstream kubelet's phase rule: Pending until the init containers
-// succeeded and every container started; Running while any runs or will restart;
-// Succeeded or Failed once all stopped for good.
+// succeeded (sidecars: started) and every container started; Running while any runs or
+// will restart; Succeeded or Failed once all regular containers stopped for good. A
+// sidecar that stopped does not count: it is stopped when the others are done.
 func podPhase(pod *corev1.Pod, inits, ctrs []corev1.ContainerStatus) corev1.PodPhase {
+	sidecars := map[string]bool{}
+	for i := range pod.Spec.InitContainers {
+		if c := &pod.Spec.InitContainers[i]; isSidecar(c) {
+			sidecars[c.Name] = true
+		}
+	}
+	pendingInit, pendingSidecars := 0, 0
+	var running, waiting, stopped, succeeded int
 	for _, s := range inits {
 		t := s.State.Terminated
+		if sidecars[s.Name] {
+			switch {
+			case s.State.Running != nil:
+				running++
+				if !ptr.Deref(s.Started, false) {
+					pendingSidecars++
+				}
+			case t != nil, s.LastTerminationState.Terminated != nil:
+				// Stopped or restarting: no say in the phase.
+			default:
+				pendingSidecars++
+				waiting++
+			}
+			continue
+		}
 		switch {
 		case t != nil && t.ExitCode == 0:
-			continue
 		case t != nil && pod.Spec.RestartPolicy == corev1.RestartPolicyNever:
 			return corev1.PodFailed
 		case s.LastTerminationState.Terminated != nil && pod.Spec.RestartPolicy == corev1.RestartPolicyNever:
 			return corev1.PodFailed
+		default:
+			pendingInit++
 		}
-		return corev1.PodPending
 	}
-	var running, waiting, stopped, succeeded int
+	regularStarted := false
 	for _, s := range ctrs {
 		switch {
 		case s.State.Running != nil:
 			running++
+			regularStarted = true
 		case s.State.Terminated != nil:
 			stopped++
+			regularStarted = true
 			if s.State.Terminated.ExitCode == 0 {
 				succeeded++
 			}
 		case s.LastTerminationState.Terminated != nil:
 			stopped++
+			regularStarted = true
 			if s.LastTerminationState.Terminated.ExitCode == 0 {
 				succeeded++
 			}
@@ -192,7 +220,7 @@ func podPhase(pod *corev1.Pod, inits, ctrs []corev1.ContainerStatus) corev1.PodP
 		}
 	}
 	switch {
-	case waiting > 0:
+	case pendingInit > 0, pendingSidecars > 0 && !regularStarted, waiting > 0:
 		return corev1.PodPending
 	case running > 0:
 		return corev1.PodRunning
@@ -220,13 +248,34 @@ func conditions(pod *corev1.Pod, st corev1.PodStatus, sandboxReady bool, now met
 		}
 		return c
 	}
-	var notInit []string
+	// An init container is done once it exited 0, a sidecar once it started; a pod
+	// whose regular containers ran is initialized for good, whatever its sidecars do.
+	sidecars := map[string]bool{}
+	for i := range pod.Spec.InitContainers {
+		if c := &pod.Spec.InitContainers[i]; isSidecar(c) {
+			sidecars[c.Name] = true
+		}
+	}
+	var notInit, notReady []string
 	for _, s := range st.InitContainerStatuses {
-		if !s.Ready {
+		switch {
+		case sidecars[s.Name]:
+			if !ptr.Deref(s.Started, false) {
+				notInit = append(notInit, s.Name)
+			}
+			if !s.Ready {
+				notReady = append(notReady, s.Name) // sidecars count for readiness
+			}
+		case !s.Ready:
 			notInit = append(notInit, s.Name)
 		}
 	}
-	var notReady []string
+	for _, s := range st.ContainerStatuses {
+		if s.State.Running != nil || s.State.Terminated != nil {
+			notInit = nil
+			break
+		}
+	}
 	for _, s := range st.ContainerStatuses {
 		if !s.Ready {
 			notReady = append(notReady, s.Name)

@@ -214,7 +214,8 @@ func (m *Manager) runWith(ctx context.Context, pod *corev1.Pod, obs *observed, s
 }
 
 // startContainers starts the next containers the pod needs: its init containers one
-// after the other, then all regular ones, restarting exited ones as restartPolicy says.
+// after the other (a sidecar lets the next go once it has started, and keeps running),
+// then all regular ones, restarting exited ones as restartPolicy says (sidecars always).
 // changed reports whether it started anything; requeue when to look again.
 func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *observed, sb *runtimeapi.PodSandbox, podIP string, vols map[string]volumes.Mount) (requeue time.Duration, changed bool, err error) {
 	sbAttempt := sb.GetMetadata().GetAttempt()
@@ -261,9 +262,38 @@ func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *obs
 	// Ephemeral containers start whatever the init containers do.
 	changed, requeue = m.startEphemeral(ctx, pod, obs, sb, podIP, vols)
 
+	inited := initialized(pod, obs, sb.Id)
+	if inited && regularDone(pod, obs) {
+		// Nothing will run again but the sidecars: they stop, and the pod completes.
+		stopped, err := m.stopSidecars(ctx, pod, obs, sb.Id)
+		return requeue, changed || stopped, err
+	}
+	var firstErr error
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
 		hist, here := current(c)
+		if isSidecar(c) {
+			var err error
+			switch {
+			case !here:
+				err = next(c, hist, false)
+			case hist[0].state() == runtimeapi.ContainerState_CONTAINER_EXITED:
+				err = next(c, hist, true) // whatever the pod's restartPolicy
+			case hist[0].state() == runtimeapi.ContainerState_CONTAINER_RUNNING && m.started(pod, c, hist[0].st.Id):
+				continue // started: the next init container may go
+			}
+			if !inited {
+				// Before the pod is initialized the next one waits for this one to start.
+				return requeue, changed, err
+			}
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if inited {
+			continue // a regular init container never runs again once the pod is initialized
+		}
 		if !here {
 			return requeue, changed, next(c, hist, false)
 		}
@@ -278,7 +308,6 @@ func (m *Manager) startContainers(ctx context.Context, pod *corev1.Pod, obs *obs
 			return requeue, changed, next(c, hist, true)
 		}
 	}
-	var firstErr error
 	for i := range pod.Spec.Containers {
 		c := &pod.Spec.Containers[i]
 		hist, here := current(c)
@@ -355,14 +384,19 @@ func (m *Manager) report(ctx context.Context, pod *corev1.Pod, obs *observed, sa
 	return nil
 }
 
-// finishDeletion tears down a pod being deleted, then removes its object, as upstream's
-// kubelet does once the containers are gone: with grace 0 and the UID as precondition,
+// finishDeletion stops a pod being deleted, reports its terminal phase (final.go),
+// tears it down, then removes its object, as upstream's kubelet does once the
+// containers are gone: with grace 0 and the UID as precondition,
 // so a new pod of the same name is never touched.
 func (m *Manager) finishDeletion(ctx context.Context, pod *corev1.Pod, obs *observed) error {
 	for _, r := range obs.containers {
 		if r.state() == runtimeapi.ContainerState_CONTAINER_RUNNING {
 			m.event(pod, corev1.EventTypeNormal, "Killing", "Stopping container %s", r.st.GetMetadata().GetName())
 		}
+	}
+	obs, err := m.stopForDeletion(ctx, pod, obs)
+	if err != nil {
+		return err
 	}
 	if !obs.empty() {
 		if err := m.teardown(ctx, pod.UID, pod, obs, gracePeriod(pod)); err != nil {
@@ -371,7 +405,7 @@ func (m *Manager) finishDeletion(ctx context.Context, pod *corev1.Pod, obs *obse
 	} else if err := m.vols.Teardown(pod.UID); err != nil {
 		return err
 	}
-	err := m.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+	err = m.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: ptr.To[int64](0),
 		Preconditions:      &metav1.Preconditions{UID: &pod.UID},
 	})

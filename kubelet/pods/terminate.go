@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -15,32 +16,18 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// stopAll stops the pod's running containers, all at once, each given grace seconds
-// for its preStop hook (when pod, the last known object, is given) and then between
-// SIGTERM and SIGKILL (the runtime does both); then its sandboxes, which releases their
+// stopAll stops the pod's running containers, each given grace seconds for its
+// preStop hook (when pod, the last known object, is given) and then between SIGTERM
+// and SIGKILL (the runtime does both); then its sandboxes, which releases their
 // network. With remove, containers and sandboxes are removed too.
 func (m *Manager) stopAll(ctx context.Context, pod *corev1.Pod, obs *observed, grace int64, remove bool) error {
-	var wg sync.WaitGroup
-	errs := make([]error, len(obs.containers))
-	for i, r := range obs.containers {
-		if r.state() != runtimeapi.ContainerState_CONTAINER_RUNNING && r.state() != runtimeapi.ContainerState_CONTAINER_CREATED {
-			continue
+	var live []ctrRecord
+	for _, r := range obs.containers {
+		if r.state() == runtimeapi.ContainerState_CONTAINER_RUNNING || r.state() == runtimeapi.ContainerState_CONTAINER_CREATED {
+			live = append(live, r)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			left := grace
-			if pod != nil && r.state() == runtimeapi.ContainerState_CONTAINER_RUNNING {
-				left = m.preStop(ctx, pod, r.st.GetMetadata().GetName(), r.st.Id, grace)
-			}
-			_, err := m.cfg.Runtime.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: r.st.Id, Timeout: left})
-			if status.Code(err) != codes.NotFound {
-				errs[i] = err
-			}
-		}()
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := m.stopContainers(ctx, pod, live, grace); err != nil {
 		return err
 	}
 	for _, sb := range obs.sandboxes {
@@ -64,6 +51,49 @@ func (m *Manager) stopAll(ctx context.Context, pod *corev1.Pod, obs *observed, g
 		}
 	}
 	return nil
+}
+
+// stopContainers stops the given containers. Every preStop hook starts at once (when
+// pod is known); the stop signals then follow the pod's stopOrder, regular containers
+// before sidecars, and each stop gets what is left of grace (at least minStopGrace once
+// a hook or the order took time). Without pod, all stop at once.
+func (m *Manager) stopContainers(ctx context.Context, pod *corev1.Pod, recs []ctrRecord, grace int64) error {
+	var order *stopOrder
+	if pod != nil {
+		names := make([]string, len(recs))
+		for i, r := range recs {
+			names[i] = r.st.GetMetadata().GetName()
+		}
+		order = newStopOrder(pod, names, m.cfg.Clock)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(recs))
+	for i, r := range recs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := r.st.GetMetadata().GetName()
+			left := grace
+			if order != nil {
+				defer order.stopped(name)
+				start := m.cfg.Clock.Now()
+				if r.state() == runtimeapi.ContainerState_CONTAINER_RUNNING {
+					left = m.preStop(ctx, pod, name, r.st.Id, grace)
+				}
+				if left > 0 {
+					if waited := order.wait(ctx, name, time.Duration(left)*time.Second); waited >= time.Second {
+						left = max(grace-int64(m.cfg.Clock.Since(start)/time.Second), minStopGrace)
+					}
+				}
+			}
+			_, err := m.cfg.Runtime.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: r.st.Id, Timeout: left})
+			if status.Code(err) != codes.NotFound {
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // teardown stops and removes everything the runtime has for the pod, then its cgroup

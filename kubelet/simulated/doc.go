@@ -19,8 +19,9 @@
 //     node's pod range, hostIP, startTime, running containerStatuses), or, when the
 //     pod carries the annotation kite.dev/simulated-exit-code: "N", terminated with
 //     exit code N (Succeeded for 0, Failed otherwise);
-//   - finalises pods deleted with a grace period at once (deletes them with grace 0),
-//     as a kubelet does once their containers have stopped.
+//   - finalises pods deleted with a grace period at once: a pod not finished yet is
+//     first reported Failed (its containers killed, exit code 137), then deleted with
+//     grace 0, as a kubelet does once their containers have stopped.
 //
 // A node annotated kite.dev/simulated-stopped: "true" behaves like a node whose kubelet
 // died: no heartbeat, no status, its pods left as they are. Removing the annotation

@@ -99,7 +99,15 @@ func (s *Simulator) syncPod(ctx context.Context, key string) (time.Duration, err
 	}
 	pods := s.client.CoreV1().Pods(ns)
 	if pod.DeletionTimestamp != nil {
-		// The simulated containers stop at once: finish the deletion.
+		// The simulated containers stop at once: report the pod ended (final.go), then
+		// finish the deletion.
+		if !terminal(pod) {
+			next := pod.DeepCopy()
+			next.Status = *s.stoppedStatus(pod)
+			if _, err := pods.UpdateStatus(ctx, next, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				return 0, err
+			}
+		}
 		err := pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0),
 			Preconditions: &metav1.Preconditions{UID: ptr.To(types.UID(pod.UID))}})
 		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
