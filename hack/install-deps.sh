@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh installs the Debian packages Kite needs on the host: the container
 # runtime its node agent drives, the tools its proxy programs the kernel with, a static
-# busybox (with a static bash as its image's sh), nginx, curl and dig for the images hack/images builds, and an etcd server for
+# busybox (with a static bash as its image's sh), nginx, curl, dig and OpenBSD's nc for the images hack/images builds, and an etcd server for
 # the etcd backend's tests (and the conformance etcd image).
 #
 # It is run by `make deps` and, through it, by `make run` and `make test`, so it must be
@@ -21,6 +21,7 @@ packages=(
 	nginx
 	curl
 	bind9-dnsutils
+	netcat-openbsd
 	etcd-server
 )
 

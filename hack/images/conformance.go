@@ -12,11 +12,12 @@ import (
 )
 
 // Host programs the conformance images carry besides busybox: agnhost's image has
-// bash, curl and dig as upstream's (alpine with bind-tools and curl) does, and the glibc
-// DNS prober's image dig and getent with glibc's resolver. Debian packages: bash, curl,
-// bind9-dnsutils, libc-bin, etcd-server (hack/install-deps.sh).
+// bash, curl, dig and OpenBSD's netcat as upstream's (alpine with bind-tools, curl and
+// netcat-openbsd) does, and the glibc DNS prober's image dig and getent with glibc's
+// resolver. Debian packages: bash, curl, bind9-dnsutils, netcat-openbsd, libc-bin,
+// etcd-server (hack/install-deps.sh).
 var (
-	agnhostTools = []string{"/usr/bin/bash", "/usr/bin/curl", "/usr/bin/dig"}
+	agnhostTools = []string{"/usr/bin/bash", "/usr/bin/curl", "/usr/bin/dig", openbsdNetcat}
 	dnsTools     = []string{"/usr/bin/bash", "/usr/bin/dig", "/usr/bin/getent"}
 	etcdTools    = []string{"/usr/bin/etcd"}
 )
@@ -168,7 +169,7 @@ func agnhostTree(ctx context.Context, c specConfig, work string) (tree, error) {
 		return nil, err
 	}
 	porter := filepath.Join(src, "test/images/agnhost/porter")
-	return merge(base,
+	return merge(base, netcatLinks(),
 		users([]string{"user-defined-in-image:x:1000:1000::/home/user-defined-in-image:/bin/sh"},
 			[]string{"user-defined-in-image:x:1000:", "group-defined-in-image:x:50000:user-defined-in-image"}),
 		tree{
@@ -179,6 +180,27 @@ func agnhostTree(ctx context.Context, c specConfig, work string) (tree, error) {
 			{Path: "uploads", Mode: 0o755 | os.ModeDir},
 			{Path: "home/user-defined-in-image", Mode: 0o755 | os.ModeDir},
 		}), nil
+}
+
+// openbsdNetcat is Debian's netcat-openbsd, the nc of upstream's agnhost image.
+const openbsdNetcat = "/usr/bin/nc.openbsd"
+
+// netcatLinks make `nc` OpenBSD's netcat wherever a shell finds it, in place of the
+// busybox applet, and the image's /bin/sh bash. Why: the networking specs exec
+// `nc -u` and `nc -v` in agnhost pods, and Debian's busybox builds the small nc, which
+// has neither ("invalid option -- 'u'"). And Debian's static busybox prefers its own
+// applets: its sh runs the nc applet for `nc` before it looks at PATH (whenever
+// /proc/self/exe is there, as in every container), so the shell must be another one.
+// bash, run as sh (POSIX mode), looks commands up on PATH as upstream's shell (alpine's
+// busybox ash, built without that preference) does; the busybox image has a bash for
+// its sh too (busyboxShell). The tarballs of older recipes rebuild by themselves: the
+// netcat binary and its libraries are among the inputs toolInputs digests.
+func netcatLinks() tree {
+	return tree{
+		{Path: "usr/bin/nc", Mode: 0o777 | os.ModeSymlink, Link: "nc.openbsd"},
+		{Path: "bin/nc", Mode: 0o777 | os.ModeSymlink, Link: openbsdNetcat},
+		{Path: "bin/sh", Mode: 0o777 | os.ModeSymlink, Link: "/usr/bin/bash"},
+	}
 }
 
 // toolsTree is busybox with host programs at their host paths and the libraries they

@@ -317,7 +317,7 @@ func TestConformanceImages(t *testing.T) {
 	files := layerFiles(t, agnhost, "registry.k8s.io/e2e-test-images/agnhost:2.66.1")
 	for f, want := range map[string]string{
 		"agnhost": "file", "agnhost-2": "agnhost", "localhost.crt": "file", "localhost.key": "file",
-		"uploads/": "dir", "bin/sh": "/bin/busybox", "usr/bin/dig": "file", "usr/bin/curl": "file", "usr/bin/bash": "file",
+		"uploads/": "dir", "bin/sh": "/usr/bin/bash", "bin/ash": "/bin/busybox", "usr/bin/dig": "file", "usr/bin/curl": "file", "usr/bin/bash": "file",
 	} {
 		if files[f] != want {
 			t.Errorf("agnhost layer: %s is %q, want %q", f, files[f], want)

@@ -62,7 +62,7 @@ type specConfig struct {
 
 // recipe versions the build code itself: bump it when an image's layout changes, so
 // existing tarballs are rebuilt.
-const recipe = "kite-images-3"
+const recipe = "kite-images-4"
 
 func specs(c specConfig) []spec {
 	all := []spec{

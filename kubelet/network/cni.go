@@ -15,7 +15,7 @@ const ConfFile = "10-kite.conflist"
 func cniConfig(cfg Config) ([]byte, error) {
 	conf := map[string]any{
 		"cniVersion": "1.0.0",
-		"name":       "kite",
+		"name":       networkName,
 		"plugins": []any{
 			map[string]any{
 				"type":        "bridge",

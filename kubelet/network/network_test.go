@@ -162,3 +162,37 @@ func TestSplitRule(t *testing.T) {
 		t.Errorf("splitRule = %q", got)
 	}
 }
+
+// hostPorts reach pods through the portmap plugin: the runtime hands it each mapping
+// (hostIP, protocol, ports) as the portMappings capability, and snat lets the node
+// itself connect to a hostPort on 127.0.0.1 (route_localnet on the bridge and the
+// masquerade of loopback sources), as the HostPort conformance spec does.
+func TestPortmapTakesEveryMappingAndServesLocalhost(t *testing.T) {
+	b, err := cniConfig(Config{Bridge: "kite0", IPAMDir: "/ipam", PodCIDR: cidr(t, "10.42.0.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conf struct {
+		Plugins []struct {
+			Type         string
+			Capabilities map[string]bool
+			SNAT         *bool `json:"snat"`
+			HairpinMode  bool  `json:"hairpinMode"`
+		}
+	}
+	if err := json.Unmarshal(b, &conf); err != nil {
+		t.Fatal(err)
+	}
+	if len(conf.Plugins) != 2 {
+		t.Fatalf("plugins: %s", b)
+	}
+	pm := conf.Plugins[1]
+	if pm.Type != "portmap" || !pm.Capabilities["portMappings"] || pm.SNAT == nil || !*pm.SNAT {
+		t.Errorf("portmap plugin: %+v; want the portMappings capability and snat", pm)
+	}
+	// A pod reaching its own hostPort through the node comes back over the bridge port
+	// it left by.
+	if !conf.Plugins[0].HairpinMode {
+		t.Errorf("bridge plugin without hairpinMode: %s", b)
+	}
+}
