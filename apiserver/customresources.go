@@ -38,13 +38,21 @@ func (s *Server) customResourceManager(scheme *runtime.Scheme, stores []*registr
 		return nil
 	}
 	lookup := func(gr schema.GroupResource) *registry.Store { return storeOf(stores, gr) }
-	webhooks, err := admissionWebhooks(lookup, func(ctx context.Context, gr schema.GroupResource, ns, name string) (runtime.Object, error) {
+	get := func(ctx context.Context, gr schema.GroupResource, ns, name string) (runtime.Object, error) {
 		st := lookup(gr)
 		if st == nil {
 			return nil, fmt.Errorf("apiserver: no %s resource", gr)
 		}
 		return st.Get(ctx, ns, name, metav1.GetOptions{})
-	})
+	}
+	list := func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+		st := lookup(gr)
+		if st == nil {
+			return nil, fmt.Errorf("apiserver: no %s resource", gr)
+		}
+		return st.List(ctx, ns, opts)
+	}
+	webhooks, err := admissionWebhooks(lookup, get)
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +62,7 @@ func (s *Server) customResourceManager(scheme *runtime.Scheme, stores []*registr
 		Scheme:         scheme,
 		NamespaceCheck: namespaceCheck,
 		Webhooks:       webhooks,
+		ResolveWebhook: serviceResolver(list, get).Resolve,
 		Logger:         s.logger,
 		Publish: func(served []*customresource.Served) error {
 			crs := make([]handlers.CustomResource, len(served))

@@ -17,6 +17,7 @@ import (
 
 	"kite/apiserver/admission"
 	"kite/apiserver/registry"
+	"kite/apiserver/webhookclient"
 )
 
 // The admission webhooks: every Store calls them (registry.StoreConfig.Webhooks), over
@@ -42,24 +43,7 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 		return s.List(ctx, ns, opts)
 	}
 	cached := metav1.ListOptions{ResourceVersion: "0"}
-	resolver := admission.ServiceResolver{
-		Service: func(ctx context.Context, namespace, name string) (*corev1.Service, error) {
-			obj, err := get(ctx, servicesResource, namespace, name)
-			if err != nil {
-				return nil, err
-			}
-			return obj.(*corev1.Service), nil
-		},
-		EndpointSlices: func(ctx context.Context, namespace, service string) ([]discoveryv1.EndpointSlice, error) {
-			opts := cached
-			opts.LabelSelector = labels.Set{discoveryv1.LabelServiceName: service}.String()
-			l, err := list(ctx, endpointSlicesResource, namespace, opts)
-			if err != nil {
-				return nil, err
-			}
-			return l.(*discoveryv1.EndpointSliceList).Items, nil
-		},
-	}
+	resolver := serviceResolver(list, get)
 	return admission.NewWebhooks(admission.WebhookConfig{
 		Mutating: func(ctx context.Context) ([]admissionregistrationv1.MutatingWebhookConfiguration, error) {
 			l, err := list(ctx, mutatingWebhooksResource, "", cached)
@@ -84,6 +68,30 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 		},
 		Resolve: resolver.Resolve,
 	})
+}
+
+// serviceResolver finds the endpoints of webhooks' Services (admission and conversion
+// webhooks), reading the EndpointSlices from the watch cache.
+func serviceResolver(list func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error), get getFunc) webhookclient.ServiceResolver {
+	cached := metav1.ListOptions{ResourceVersion: "0"}
+	return webhookclient.ServiceResolver{
+		Service: func(ctx context.Context, namespace, name string) (*corev1.Service, error) {
+			obj, err := get(ctx, servicesResource, namespace, name)
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*corev1.Service), nil
+		},
+		EndpointSlices: func(ctx context.Context, namespace, service string) ([]discoveryv1.EndpointSlice, error) {
+			opts := cached
+			opts.LabelSelector = labels.Set{discoveryv1.LabelServiceName: service}.String()
+			l, err := list(ctx, endpointSlicesResource, namespace, opts)
+			if err != nil {
+				return nil, err
+			}
+			return l.(*discoveryv1.EndpointSliceList).Items, nil
+		},
+	}
 }
 
 // webhookConfigChecks is the admission of the webhook configurations themselves:

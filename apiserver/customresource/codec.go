@@ -1,6 +1,7 @@
 package customresource
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -151,14 +152,26 @@ func (d *requestDecoder) Decode(data []byte, defaults *schema.GroupVersionKind, 
 type strictJSON struct{ *json.Serializer }
 
 // storageCodec stores one served version's objects as JSON in the storage version and
-// reads them back as the served version (conversion None: only apiVersion changes),
-// defaulted and pruned by the served version's schema, as upstream reads from storage.
+// reads them back as the served version, defaulted and pruned by the served version's
+// schema, as upstream reads from storage. Without a converter (strategy None) only
+// apiVersion changes; with one, an object in another version goes through the
+// conversion webhook. The codec's interface carries no context: a conversion is bounded
+// by the webhook's timeout alone.
 type storageCodec struct {
-	kinds  kinds
-	schema *versionSchema
+	kinds   kinds
+	schema  *versionSchema
+	convert *converter
 }
 
 func (c *storageCodec) Encode(obj runtime.Object, w io.Writer) error {
+	served := c.kinds.gvk.GroupVersion()
+	if u, ok := obj.(*unstructured.Unstructured); ok && c.convert != nil && c.kinds.storage != served {
+		in := stamp(u, served, c.kinds).(*unstructured.Unstructured)
+		if err := c.convert.convert(context.Background(), []*unstructured.Unstructured{in}, c.kinds.storage); err != nil {
+			return err
+		}
+		return unstructured.UnstructuredJSONScheme.Encode(in, w)
+	}
 	return unstructured.UnstructuredJSONScheme.Encode(stamp(obj, c.kinds.storage, c.kinds), w)
 }
 
@@ -174,7 +187,16 @@ func (c *storageCodec) Decode(data []byte, _ *schema.GroupVersionKind, into runt
 	if _, _, err := unstructured.UnstructuredJSONScheme.Decode(data, nil, u); err != nil {
 		return nil, nil, err
 	}
-	u.SetAPIVersion(c.kinds.gvk.GroupVersion().String())
+	served := c.kinds.gvk.GroupVersion()
+	if c.convert != nil && u.GetAPIVersion() != served.String() {
+		if u.GetKind() == "" {
+			u.SetKind(c.kinds.gvk.Kind)
+		}
+		if err := c.convert.convert(context.Background(), []*unstructured.Unstructured{u}, served); err != nil {
+			return nil, nil, err
+		}
+	}
+	u.SetAPIVersion(served.String())
 	if _, ferr := c.schema.coerce(u.Object, true); ferr != nil {
 		return nil, nil, ferr
 	}

@@ -14,11 +14,17 @@
 //   - when the definition is deleted, stops serving it, deletes its objects and lets
 //     the definition go (upstream's customresourcecleanup finalizer).
 //
-// Conversion between versions is upstream's None strategy: every version keeps the
-// same objects, stored in the storage version, and only apiVersion is rewritten.
+// Every version keeps the same objects, stored in the storage version. Conversion
+// between versions follows the definition's strategy: None rewrites only apiVersion;
+// Webhook sends the object to the definition's conversion webhook in a
+// ConversionReview (conversion.go, through kite/apiserver/webhookclient) when it is
+// read in another version than it is stored in, or written in another version than
+// the storage version, and checks the answer as upstream does (a bad answer fails the
+// request with 500, naming the webhook). Reads, lists, watches and field selectors all
+// see objects converted to the version asked for.
 //
 // Invariants: the set published is always the full current set (each publication
 // replaces the previous one), so a reader never sees half an update; the manager's
 // loop is the only writer of definition conditions. Built and started by the apiserver
-// package; it uses registry and storage only.
+// package; it uses registry, storage and webhookclient only.
 package customresource

@@ -20,6 +20,7 @@ import (
 
 	"kite/apiserver/registry"
 	"kite/apiserver/registry/customresourcedefinition"
+	"kite/apiserver/webhookclient"
 	"kite/storage"
 )
 
@@ -36,6 +37,10 @@ type Config struct {
 	NamespaceCheck func(ctx context.Context, namespace string, gr schema.GroupResource, name string) error
 	// Webhooks are the admission webhooks, as for the built-in resources. Optional.
 	Webhooks registry.Webhooks
+	// ResolveWebhook finds the endpoint of a conversion webhook's Service
+	// (webhookclient.ServiceResolver). Optional: without it only conversion webhooks
+	// given by URL can be called.
+	ResolveWebhook webhookclient.ResolveFunc
 	// Publish receives the full set of served versions each time it changes. An error
 	// means the set was not published (the previous one is still served): the
 	// manager tries again later. Required.
@@ -76,7 +81,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	return &Manager{
 		cfg:    cfg,
-		store:  storeConfig{storage: cfg.Storage, scheme: cfg.Scheme, namespaceCheck: cfg.NamespaceCheck, webhooks: cfg.Webhooks},
+		store:  storeConfig{storage: cfg.Storage, scheme: cfg.Scheme, namespaceCheck: cfg.NamespaceCheck, webhooks: cfg.Webhooks, resolve: cfg.ResolveWebhook},
 		served: map[string]*builtVersion{},
 	}, nil
 }
@@ -348,12 +353,15 @@ func (m *Manager) cleanup(ctx context.Context, crd *apiextensionsv1.CustomResour
 	if v == nil {
 		return m.finishCleanup(ctx, crd)
 	}
-	s, err := buildVersion(m.store, crd, v)
-	if err != nil {
-		return false, err
+	left, err := m.deleteInstances(ctx, crd, v)
+	if err != nil && crd.Spec.Conversion != nil && crd.Spec.Conversion.Strategy == apiextensionsv1.WebhookConverter {
+		// A conversion webhook is often deleted before its definition; deleting needs
+		// no object's content, so the objects go without conversion rather than keep
+		// the definition forever (upstream's would hang).
+		none := crd.DeepCopy()
+		none.Spec.Conversion = nil
+		left, err = m.deleteInstances(ctx, none, v)
 	}
-	defer s.storage.release()
-	left, err := s.Store.DeleteCollection(ctx, "", metav1.ListOptions{}, metav1.DeleteOptions{})
 	if err != nil {
 		return false, err
 	}
@@ -368,6 +376,17 @@ func (m *Manager) cleanup(ctx context.Context, crd *apiextensionsv1.CustomResour
 		return false, err
 	}
 	return m.finishCleanup(ctx, crd)
+}
+
+// deleteInstances deletes the objects of crd through its storage version v and
+// returns those left (held by finalizers).
+func (m *Manager) deleteInstances(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition, v *apiextensionsv1.CustomResourceDefinitionVersion) (runtime.Object, error) {
+	s, err := buildVersion(m.store, crd, v)
+	if err != nil {
+		return nil, err
+	}
+	defer s.storage.release()
+	return s.Store.DeleteCollection(ctx, "", metav1.ListOptions{}, metav1.DeleteOptions{})
 }
 
 func (m *Manager) finishCleanup(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) (bool, error) {

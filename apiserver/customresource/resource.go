@@ -14,6 +14,7 @@ import (
 	"k8s.io/kube-openapi/pkg/spec3"
 
 	"kite/apiserver/registry"
+	"kite/apiserver/webhookclient"
 	"kite/storage"
 )
 
@@ -45,6 +46,8 @@ type storeConfig struct {
 	scheme         *runtime.Scheme
 	namespaceCheck func(ctx context.Context, namespace string, gr schema.GroupResource, name string) error
 	webhooks       registry.Webhooks
+	// resolve finds a conversion webhook's Service.
+	resolve webhookclient.ResolveFunc
 }
 
 // storageVersion is the definition's storage version.
@@ -112,7 +115,7 @@ func buildVersion(cfg storeConfig, crd *apiextensionsv1.CustomResourceDefinition
 		Scheme:         cfg.scheme,
 		NamespaceCheck: cfg.namespaceCheck,
 		Webhooks:       cfg.webhooks,
-		Codec:          &storageCodec{kinds: k, schema: vs},
+		Codec:          &storageCodec{kinds: k, schema: vs, convert: newConverter(crd, cfg.resolve)},
 		// Upstream's layout: every version shares the objects, under the group's name.
 		KeyRoot: "/registry/" + crd.Spec.Group + "/" + names.Plural + "/",
 	})
