@@ -16,6 +16,7 @@ import (
 	"kite/controllers/endpointslicemirroring"
 	"kite/controllers/garbagecollector"
 	"kite/controllers/job"
+	"kite/controllers/localpath"
 	"kite/controllers/namespace"
 	"kite/controllers/nodeipam"
 	"kite/controllers/nodelifecycle"
@@ -176,6 +177,18 @@ func (m *Manager) newControllers(_ context.Context, f informers.SharedInformerFa
 		Pods:    f.Core().V1().Pods(),
 		Logger:  m.logger,
 	}))
+	if m.cfg.StorageDir != "" {
+		add(localpath.New(localpath.Config{
+			Client:     m.client,
+			Claims:     f.Core().V1().PersistentVolumeClaims(),
+			Volumes:    f.Core().V1().PersistentVolumes(),
+			Classes:    f.Storage().V1().StorageClasses(),
+			Nodes:      f.Core().V1().Nodes(),
+			StorageDir: m.cfg.StorageDir,
+			LocalNode:  m.cfg.LocalNode,
+			Logger:     m.logger,
+		}))
+	}
 	if m.cfg.Signer != nil {
 		add(csrsigning.New(csrsigning.Config{
 			Client: m.client,

@@ -39,6 +39,11 @@ type Config struct {
 	// Signer signs node agents' certificate requests with the cluster CA (pki.LoadCA):
 	// the csrsigning controller runs only when it is set.
 	Signer csrsigning.Signer
+	// StorageDir is where the built-in local-path provisioner puts volumes on every
+	// node (<data-dir>/storage, absolute); it runs only when this is set. LocalNode
+	// names the node whose agent runs in this process ("" for none): the provisioner
+	// makes and removes the directories of that node's volumes itself.
+	StorageDir, LocalNode string
 	// Identity names this manager in the Lease. Default: hostname_uuid, as upstream.
 	Identity string
 	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election. Defaults:

@@ -19,7 +19,7 @@ func BenchmarkScheduleCycle(b *testing.B) {
 			cache.AddPod(pod(fmt.Sprintf("p%d-%d", i, j), on(n.Name), requests("100m", "128Mi"), podLabels("app", "x")))
 		}
 	}
-	prof, err := DefaultProfile(nil, nil, nil, DefaultBinder{})
+	prof, err := DefaultProfile(nil, VolumePlugins{}, nil, DefaultBinder{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func defaultProfile(t *testing.T, client *fake.Clientset) *Profile {
 	if client == nil {
 		client = fake.NewClientset()
 	}
-	p, err := DefaultProfile(nil, nil, DefaultPreemption{Client: client}, DefaultBinder{Client: client})
+	p, err := DefaultProfile(nil, VolumePlugins{}, DefaultPreemption{Client: client}, DefaultBinder{Client: client})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,13 @@
 //     weighted) and Bind. The default profile holds upstream's default plugins with
 //     their weights: NodeUnschedulable (with node readiness), NodeName, NodePorts,
 //     NodeAffinity, TaintToleration, NodeResourcesFit (least allocated),
-//     NodeResourcesBalancedAllocation, VolumeBinding, InterPodAffinity,
-//     PodTopologySpread, DefaultPreemption and DefaultBinder.
+//     NodeResourcesBalancedAllocation, VolumeRestrictions, NodeVolumeLimits,
+//     VolumeBinding, VolumeZone, InterPodAffinity, PodTopologySpread,
+//     DefaultPreemption and DefaultBinder.
+//   - VolumeRestrictions keeps a ReadWriteOncePod claim to one pod in the cluster and
+//     in-tree disks from being mounted twice where they cannot be; VolumeZone matches a
+//     bound volume's zone and region labels with the node's; NodeVolumeLimits counts a
+//     node's CSI volumes against its CSINode's allocatable counts.
 //   - VolumeBinding keeps a pod off nodes its PersistentVolumeClaims cannot be used on
 //     (a missing claim, an unbound Immediate one, a bound volume's nodeAffinity, no
 //     Available volume on the node for a WaitForFirstConsumer claim) and, in a PreBind
@@ -39,8 +44,8 @@
 //     pods of lower priority are judged as if the nominated ones already ran there
 //     (Nominator).
 //
-// Not done yet: the other volume plugins (VolumeRestrictions, VolumeZone, node volume
-// limits, storage capacity), dynamic provisioning checks beyond a class's provisioner
+// Not done yet: storage capacity tracking, in-tree volumes' CSI migration in the
+// volume limits, dynamic provisioning checks beyond a class's provisioner
 // and allowedTopologies, upstream's
 // cluster-level default spread constraints for pods of Services and workloads,
 // PodDisruptionBudgets in preemption, image locality, and scheduler profiles beyond the

@@ -76,10 +76,18 @@ var defaultWeights = map[string]int64{
 	"NodeResourcesBalancedAllocation": 1,
 }
 
+// VolumePlugins are the default profile's volume plugins; the profile leaves out
+// those that are nil (tests of the other plugins leave them all out).
+type VolumePlugins struct {
+	Restrictions *VolumeRestrictions
+	Limits       *NodeVolumeLimits
+	Binding      *VolumeBinding
+	Zone         *VolumeZone
+}
+
 // DefaultProfile is upstream's default profile (default-scheduler), in upstream's
-// order, minus the DRA plugins and, of the volume plugins, all but VolumeBinding, which
-// is left out too when volumes is nil (tests of the other plugins).
-func DefaultProfile(namespaces NamespaceLabels, volumes *VolumeBinding, preemption PostFilterPlugin, binder BindPlugin) (*Profile, error) {
+// order, minus the DRA plugins and the volume plugins volumes leaves out.
+func DefaultProfile(namespaces NamespaceLabels, volumes VolumePlugins, preemption PostFilterPlugin, binder BindPlugin) (*Profile, error) {
 	plugins := []Plugin{
 		NodeName{},
 		NodeUnschedulable{},
@@ -88,8 +96,18 @@ func DefaultProfile(namespaces NamespaceLabels, volumes *VolumeBinding, preempti
 		NodePorts{},
 		NodeResourcesFit{},
 	}
-	if volumes != nil {
-		plugins = append(plugins, volumes)
+	// Typed nils must not reach the profile as plugins.
+	if volumes.Restrictions != nil {
+		plugins = append(plugins, volumes.Restrictions)
+	}
+	if volumes.Limits != nil {
+		plugins = append(plugins, volumes.Limits)
+	}
+	if volumes.Binding != nil {
+		plugins = append(plugins, volumes.Binding)
+	}
+	if volumes.Zone != nil {
+		plugins = append(plugins, volumes.Zone)
 	}
 	plugins = append(plugins,
 		PodTopologySpread{},

@@ -176,6 +176,8 @@ func (s *Scheduler) schedule(ctx context.Context) {
 	claims := factory.Core().V1().PersistentVolumeClaims()
 	volumes := factory.Core().V1().PersistentVolumes()
 	classes := factory.Storage().V1().StorageClasses()
+	csiNodes := factory.Storage().V1().CSINodes()
+	attachments := factory.Storage().V1().VolumeAttachments()
 
 	broadcaster := events.NewEventBroadcasterAdapterWithContext(ctx, client)
 	broadcaster.StartRecordingToSink(ctx.Done())
@@ -190,8 +192,14 @@ func (s *Scheduler) schedule(ctx context.Context) {
 		}
 		return labels.Set(ns.Labels), true
 	}
-	volumeBinding := &VolumeBinding{Client: client, Claims: claims.Lister(), Volumes: volumes.Lister(), Classes: classes.Lister()}
-	profile, err := DefaultProfile(nsLabels, volumeBinding,
+	volumePlugins := VolumePlugins{
+		Restrictions: &VolumeRestrictions{Claims: claims.Lister()},
+		Limits: &NodeVolumeLimits{Claims: claims.Lister(), Volumes: volumes.Lister(), Classes: classes.Lister(),
+			CSINodes: csiNodes.Lister(), Attachments: attachments.Lister()},
+		Binding: &VolumeBinding{Client: client, Claims: claims.Lister(), Volumes: volumes.Lister(), Classes: classes.Lister()},
+		Zone:    &VolumeZone{Claims: claims.Lister(), Volumes: volumes.Lister(), Classes: classes.Lister()},
+	}
+	profile, err := DefaultProfile(nsLabels, volumePlugins,
 		DefaultPreemption{Client: client, Recorder: recorder, Logger: s.logger},
 		DefaultBinder{Client: client})
 	if err != nil {
@@ -210,7 +218,8 @@ func (s *Scheduler) schedule(ctx context.Context) {
 		rnd:      rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	if err := errors.Join(l.addHandlers(pods, nodes.Informer()),
-		l.addVolumeHandlers(claims.Informer(), volumes.Informer(), classes.Informer())); err != nil {
+		l.addVolumeHandlers(claims.Informer(), volumes.Informer(), classes.Informer(),
+			csiNodes.Informer(), attachments.Informer())); err != nil {
 		s.logger.Error("registering event handlers", "err", err)
 		return
 	}

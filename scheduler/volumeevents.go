@@ -6,8 +6,9 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
-// addVolumeHandlers retries parked pods when what VolumeBinding reads changes: a claim
-// created or bound, a volume created or freed, a StorageClass created. Any change may
+// addVolumeHandlers retries parked pods when what the volume plugins read changes: a
+// claim created or bound, a volume created or freed, a StorageClass created, a CSINode's
+// limits raised, a VolumeAttachment gone. Any change may
 // let a pod fit, and these objects change rarely, so every change moves them all, as
 // upstream's queueing hints do at their coarsest.
 func (l *loop) addVolumeHandlers(informers ...cache.SharedIndexInformer) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 
 	"kite/controllers"
 	"kite/pki"
@@ -14,8 +15,10 @@ import (
 const controllerManagerCert = "controller-manager"
 
 // startControllers starts the controller manager on its own identity against the API
-// server at url. It returns the context the API server must serve with (runBeside).
-func startControllers(ctx, serveCtx context.Context, pkiCfg pki.Config, url string, caPEM []byte, logger *slog.Logger) (context.Context, string, error) {
+// server at url. Local-path volumes go under DATA-DIR/storage; localNode is this
+// process's node agent ("" for none). It returns the context the API server must serve
+// with (runBeside).
+func startControllers(ctx, serveCtx context.Context, pkiCfg pki.Config, url string, caPEM []byte, dataDir, localNode string, logger *slog.Logger) (context.Context, string, error) {
 	rc, err := componentREST(pkiCfg, controllerManagerCert, pki.ControllerManagerUser, url, caPEM)
 	if err != nil {
 		return nil, "", err
@@ -25,7 +28,8 @@ func startControllers(ctx, serveCtx context.Context, pkiCfg pki.Config, url stri
 	if err != nil {
 		return nil, "", err
 	}
-	mgr, err := controllers.New(controllers.Config{REST: rc, RootCA: caPEM, Signer: ca, Logger: logger})
+	mgr, err := controllers.New(controllers.Config{REST: rc, RootCA: caPEM, Signer: ca,
+		StorageDir: filepath.Join(dataDir, "storage"), LocalNode: localNode, Logger: logger})
 	if err != nil {
 		return nil, "", err
 	}

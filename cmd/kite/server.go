@@ -281,7 +281,8 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	serveCtx := ctx
 	if !o.disableControllers {
 		var who string
-		serveCtx, who, err = startControllers(ctx, serveCtx, pki.Config{Dir: dir.PKI()}, server, bundle.CAPEM, logger)
+		serveCtx, who, err = startControllers(ctx, serveCtx, pki.Config{Dir: dir.PKI()}, server, bundle.CAPEM,
+			dir.Path(), localNode, logger)
 		if err != nil {
 			ln.Close()
 			return fail(stderr, exitFailure, err)

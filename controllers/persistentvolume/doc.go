@@ -25,17 +25,19 @@
 // annotation but no pre-bound volume is bound to an Available volume whose nodeAffinity
 // admits the selected node.
 //
-// There is no dynamic provisioning: a claim of a class with an external provisioner
-// stays Pending with upstream's ExternalProvisioning event (and the
+// This controller provisions nothing itself: a claim of a class with an external
+// provisioner stays Pending with upstream's ExternalProvisioning event and the
 // volume.kubernetes.io/storage-provisioner annotation an external provisioner looks
-// for); a class naming an in-tree or kubernetes.io/no-provisioner provisioner gets
+// for, and the provisioner (Kite's own is controllers/localpath, for the default class
+// local-path) creates a volume pre-bound to the claim, which is then bound here; a
+// class naming an in-tree or kubernetes.io/no-provisioner provisioner gets
 // ProvisioningFailed, as upstream, where no in-tree provisioner is configured.
 //
 // When a bound claim is deleted its volume becomes Released and its reclaimPolicy runs:
 // Retain keeps it Released; Delete deletes the PersistentVolume object of hostPath and
-// local volumes only (Kite removes nothing from disk, see reclaim.go) and waits for the
-// external provisioner of provisioned ones; Recycle, deprecated upstream, marks the volume
-// Failed.
+// local volumes only (this controller removes nothing from disk, see reclaim.go) and
+// leaves provisioned ones to their provisioner; Recycle, deprecated upstream, marks the
+// volume Failed.
 //
 // Invariants: informer handlers only enqueue; claims and volumes each have one queue
 // drained by one worker, so one object is synced by one goroutine at a time; every
