@@ -252,24 +252,26 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 			cfg.Admit, cfg.AdmitUpdate = checkWebhookConfig, checkWebhookConfigUpdate
 		}
 		quota := admission.ResourceQuota(quotaStore{func() *registry.Store { return storeOf(stores, schema.GroupResource{Resource: "resourcequotas"}) }}, r.GroupResource(), nil)
-		// Mutating policies run after the built-in mutating steps; validating
-		// policies see the object as they leave it and refuse it before quota
-		// charges for it, as upstream orders its plugins.
+		// Upstream's order: the built-in mutating steps, then mutating policies (Admit),
+		// then the mutating webhooks; after validation the validating policies
+		// (AdmitValidate), the validating webhooks, and quota last (AdmitQuota), so that
+		// policies and quota judge what the webhooks made and nothing refused is charged.
 		mutate := mutations.For(r.GroupVersionResource(), r.Kind)
 		policy := policies.For(r.GroupVersionResource(), r.Kind)
 		if r.Group == "" && r.Resource == "pods" {
-			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger, admission.DefaultTolerationSeconds, priority, mutate, policy, quota)
+			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger, admission.DefaultTolerationSeconds, priority, mutate)
+			cfg.AdmitValidate, cfg.AdmitQuota = policy, quota
 			// Upstream's DefaultTolerationSeconds also admits updates: a pod update
 			// that replaces the tolerations keeps the default ones.
 			cfg.AdmitUpdate = func(ctx context.Context, obj, _ runtime.Object) error {
 				return admission.DefaultTolerationSeconds(ctx, obj)
 			}
 		} else if r.Namespaced && r.Resource != "events" {
-			cfg.Admit = admission.Chain(mutate, policy, quota)
+			cfg.Admit, cfg.AdmitValidate, cfg.AdmitQuota = mutate, policy, quota
 		} else if r.Group != admissionregistrationv1.GroupName {
 			// Upstream exempts the admission configuration itself, so that a policy
 			// cannot lock out its own repair.
-			cfg.Admit = admission.Chain(mutate, policy)
+			cfg.Admit, cfg.AdmitValidate = mutate, policy
 		}
 		if r.GroupResource() == servicesResource {
 			alloc, err := serviceAllocator(st, stores, nil)

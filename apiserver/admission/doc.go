@@ -6,9 +6,12 @@
 //
 // MutatingPolicies and ValidatingPolicies enforce MutatingAdmissionPolicies and
 // ValidatingAdmissionPolicies on creates (CEL over object, namespaceObject, request
-// and variables; no parameter resources yet); the apiserver package runs them after
-// the built-in mutating steps and before quota, and not for the admissionregistration
-// resources themselves.
+// and variables; no parameter resources yet), not for the admissionregistration
+// resources themselves. As upstream orders its plugins, mutating policies run after
+// the built-in mutating steps and before the mutating webhooks; validating policies
+// after the object passed validation, before the validating webhooks; quota last.
+// Webhooks and ValidatingAdmissionPolicy bindings with the Warn action warn the
+// client through kite/apiserver/warning.
 //
 // Webhooks (webhook*.go) calls the admission webhooks of the stored
 // MutatingWebhookConfigurations and ValidatingWebhookConfigurations. Unlike the steps

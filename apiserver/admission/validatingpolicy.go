@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"kite/apiserver/warning"
 )
 
 // PolicySource is what ValidatingPolicies reads.
@@ -22,9 +24,12 @@ type PolicySource = Source[admissionregistrationv1.ValidatingAdmissionPolicy, ad
 // (resource rules, namespace and object selectors, of the policy and of the binding)
 // evaluates the policy's CEL validations over object, namespaceObject, request and
 // variables; a false validation with the Deny action refuses the object with the
-// validation's reason (422 Invalid unless it says otherwise). Parameters (paramKind)
-// and audit annotations are not supported: a binding of a policy with a paramKind is
-// skipped. Compiled programs are kept by expression.
+// validation's reason (422 Invalid unless it says otherwise), and with the Warn action
+// each false validation warns the client (kite/apiserver/warning), in upstream's
+// words. Every binding is evaluated even after one refused, so that all warnings
+// reach the client; the first refusal is the answer. Parameters (paramKind) and audit
+// annotations are not supported: a binding of a policy with a paramKind, or with the
+// Audit action only, is skipped. Compiled programs are kept by expression.
 type ValidatingPolicies struct {
 	step *policyStep[admissionregistrationv1.ValidatingAdmissionPolicy, admissionregistrationv1.ValidatingAdmissionPolicyBinding]
 }
@@ -38,11 +43,12 @@ func NewValidatingPolicies(src PolicySource) (*ValidatingPolicies, error) {
 	return &ValidatingPolicies{step: step}, nil
 }
 
-// bindValidating skips bindings without the Deny action: Warn and Audit are not
-// supported, so such a binding has no effect.
+// bindValidating skips bindings with neither the Deny nor the Warn action: Audit is
+// not supported, so such a binding has no effect.
 func bindValidating(policies []admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding) binding[admissionregistrationv1.ValidatingAdmissionPolicy] {
 	p := named(policies, b.Spec.PolicyName)
-	if p == nil || p.Spec.ParamKind != nil || !slices.Contains(b.Spec.ValidationActions, admissionregistrationv1.Deny) {
+	acts := b.Spec.ValidationActions
+	if p == nil || p.Spec.ParamKind != nil || !slices.Contains(acts, admissionregistrationv1.Deny) && !slices.Contains(acts, admissionregistrationv1.Warn) {
 		return binding[admissionregistrationv1.ValidatingAdmissionPolicy]{}
 	}
 	return binding[admissionregistrationv1.ValidatingAdmissionPolicy]{policy: p, policyMatch: p.Spec.MatchConstraints, bindingMatch: b.Spec.MatchResources, ok: true}
@@ -51,34 +57,67 @@ func bindValidating(policies []admissionregistrationv1.ValidatingAdmissionPolicy
 // For returns the admission step of creates of resource gvr.
 func (v *ValidatingPolicies) For(gvr schema.GroupVersionResource, kind string) func(context.Context, runtime.Object) error {
 	return func(ctx context.Context, obj runtime.Object) error {
-		_, err := v.step.each(ctx, gvr, kind, obj, v.evaluate)
-		return err
+		var refused error
+		_, err := v.step.each(ctx, gvr, kind, obj, func(p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, in map[string]any) error {
+			if err := v.evaluate(ctx, p, b, in); err != nil && refused == nil {
+				refused = err
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return refused
 	}
 }
 
-// evaluate runs p's variables, then its validations in order, and returns the denial
-// of the first that is not true. base is shared by the bindings, so each evaluation
-// works on a copy.
-func (v *ValidatingPolicies) evaluate(p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, base map[string]any) error {
-	in := maps.Clone(base)
+// failure is one validation that did not hold, with the message to give.
+type failure struct {
+	val admissionregistrationv1.Validation
+	msg string
+}
+
+// evaluate judges the object by p under binding b: every validation that does not
+// hold warns (with the Warn action), and the first refuses (with Deny). base is
+// shared by the bindings, so each evaluation works on a copy.
+func (v *ValidatingPolicies) evaluate(ctx context.Context, p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, base map[string]any) error {
+	failures := v.failures(p, maps.Clone(base))
+	if len(failures) == 0 {
+		return nil
+	}
+	if slices.Contains(b.Spec.ValidationActions, admissionregistrationv1.Warn) {
+		for _, f := range failures {
+			warning.Add(ctx, fmt.Sprintf("Validation failed for ValidatingAdmissionPolicy '%s' with binding '%s': %s", p.Name, b.Name, f.msg))
+		}
+	}
+	if slices.Contains(b.Spec.ValidationActions, admissionregistrationv1.Deny) {
+		return deny(p, b, failures[0].val, failures[0].msg)
+	}
+	return nil
+}
+
+// failures runs p's variables, then all its validations in order (as upstream, so
+// that each can warn), and returns those that are not true.
+func (v *ValidatingPolicies) failures(p *admissionregistrationv1.ValidatingAdmissionPolicy, in map[string]any) []failure {
 	progs := v.step.progs
 	progs.variables(p.Spec.Variables, in)
 	fail := failClosed(p.Spec.FailurePolicy)
+	var out []failure
 	for i, val := range p.Spec.Validations {
-		out, err := progs.eval(val.Expression, in)
+		res, err := progs.eval(val.Expression, in)
 		if err != nil {
-			if !fail {
-				continue
+			if fail {
+				out = append(out, failure{val, fmt.Sprintf("expression '%s' resulted in error: %v", val.Expression, err)})
 			}
-			return deny(p, b, val, fmt.Sprintf("expression '%s' resulted in error: %v", val.Expression, err))
+			continue
 		}
-		if ok, isBool := out.Value().(bool); isBool && ok {
+		if ok, isBool := res.Value().(bool); isBool && ok {
 			continue
 		} else if !isBool {
-			if !fail {
-				continue
+			if fail {
+				out = append(out, failure{val, fmt.Sprintf("validation expression %d must evaluate to bool", i)})
 			}
-			return deny(p, b, val, fmt.Sprintf("validation expression %d must evaluate to bool", i))
+			continue
 		}
 		msg := val.Message
 		if val.MessageExpression != "" {
@@ -91,9 +130,9 @@ func (v *ValidatingPolicies) evaluate(p *admissionregistrationv1.ValidatingAdmis
 		if msg == "" {
 			msg = fmt.Sprintf("failed expression: %s", strings.TrimSpace(val.Expression))
 		}
-		return deny(p, b, val, msg)
+		out = append(out, failure{val, msg})
 	}
-	return nil
+	return out
 }
 
 // deny is upstream's refusal: the policy and binding named, with the validation's

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kite/apiserver/registry"
+	"kite/apiserver/warning"
 )
 
 // WebhookConfig configures Webhooks.
@@ -43,8 +44,9 @@ type WebhookConfig struct {
 // refuses answers with its status (400 when it gives no code of 400 or more). Requests
 // for the admissionregistration.k8s.io resources are never sent to webhooks.
 //
-// Not supported yet: Warning headers from webhook responses, audit annotations and
-// matchPolicy Equivalent across versions (a rule must name the version requested).
+// A response's warnings reach the client as Warning headers (kite/apiserver/warning),
+// allowed or not. Not supported yet: audit annotations and matchPolicy Equivalent
+// across versions (a rule must name the version requested).
 type Webhooks struct {
 	cfg   WebhookConfig
 	progs *programs
@@ -114,6 +116,7 @@ func (w *Webhooks) mutateOnce(ctx context.Context, h *hook, a *registry.Attribut
 	if err != nil {
 		return true, false, w.callFailed(h, fmt.Errorf("failed to call webhook: %w", err))
 	}
+	warn(ctx, resp)
 	if !resp.Allowed {
 		return true, false, denied(h, resp.Result)
 	}
@@ -158,10 +161,12 @@ func (w *Webhooks) Validate(ctx context.Context, a *registry.Attributes) error {
 		}
 		wg.Go(func() {
 			resp, err := w.call(ctx, h, req)
-			switch {
-			case err != nil:
+			if err != nil {
 				errs[i] = w.callFailed(h, fmt.Errorf("failed to call webhook: %w", err))
-			case !resp.Allowed:
+				return
+			}
+			warn(ctx, resp)
+			if !resp.Allowed {
 				errs[i] = denied(h, resp.Result)
 			}
 		})
@@ -210,6 +215,14 @@ func (w *Webhooks) matched(ctx context.Context, h *hook, a *registry.Attributes)
 		return nil, false, apierrors.NewBadRequest(fmt.Sprintf("admission webhook %q does not support dry run", h.name))
 	}
 	return req, true, nil
+}
+
+// warn passes a webhook's warnings on to the client, whether it allowed the request
+// or not, as upstream does.
+func warn(ctx context.Context, resp *admissionv1.AdmissionResponse) {
+	for _, text := range resp.Warnings {
+		warning.Add(ctx, text)
+	}
 }
 
 // callFailed applies h's failure policy to a failure to reach or understand it: nil

@@ -17,6 +17,7 @@ import (
 
 	"kite/apiserver/patch"
 	"kite/apiserver/registry"
+	"kite/apiserver/warning"
 )
 
 // RESTConfig configures the REST handler.
@@ -194,6 +195,8 @@ func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, nil, err)
 		return
 	}
+	// Admission (webhooks, policies) warns the client through the context.
+	r = r.WithContext(warning.WithRecorder(r.Context(), req.warnings))
 	switch {
 	case req.virtual != nil:
 		h.serveVirtual(w, r, req)

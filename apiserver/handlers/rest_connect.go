@@ -24,5 +24,9 @@ func (h *restHandler) serveConnect(w http.ResponseWriter, r *http.Request, req *
 		h.writeError(w, r, req, err)
 		return
 	}
+	// What admission warned of goes out with the stream's first answer.
+	for _, v := range req.warnings.Headers() {
+		w.Header().Add("Warning", v)
+	}
 	serve.ServeHTTP(w, r)
 }

@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilnet "k8s.io/apimachinery/pkg/util/net"
 
 	"kite/apiserver/negotiation"
 	"kite/apiserver/registry"
@@ -157,10 +156,8 @@ func setHeaders(hdr http.Header, contentType string, req *restRequest) {
 	if req == nil {
 		return
 	}
-	for _, text := range req.warnings {
-		if v, err := utilnet.NewWarningHeader(299, "-", text); err == nil {
-			hdr.Add("Warning", v)
-		}
+	for _, v := range req.warnings.Headers() {
+		hdr.Add("Warning", v)
 	}
 }
 

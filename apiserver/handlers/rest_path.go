@@ -9,6 +9,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/validate/content"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"kite/apiserver/warning"
 )
 
 // restRequest is what a REST path names, and what the request collects on the way
@@ -25,15 +27,15 @@ type restRequest struct {
 	watchPath bool
 	// connectPath is what follows a proxy subresource ("" when nothing does).
 	connectPath string
-	warnings    []string
+	// warnings collects what the client is warned of (Warning headers): the handlers
+	// add to it with warn, the registry and admission through the request's context.
+	warnings *warning.Recorder
 }
 
 // warn records a warning for the client (a Warning header), once per text.
 func (req *restRequest) warn(texts ...string) {
 	for _, t := range texts {
-		if !slices.Contains(req.warnings, t) {
-			req.warnings = append(req.warnings, t)
-		}
+		req.warnings.Add(t)
 	}
 }
 
@@ -63,7 +65,7 @@ func (h *restHandler) route(r *http.Request) (*restRequest, error) {
 	if parts[0] == "" {
 		return nil, notFound()
 	}
-	req := &restRequest{}
+	req := &restRequest{warnings: &warning.Recorder{}}
 	if parts[0] == "watch" {
 		req.watchPath, parts = true, parts[1:]
 		if len(parts) == 0 {

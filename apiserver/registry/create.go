@@ -71,9 +71,21 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 				return nil, err
 			}
 		}
+		// Validating admission in upstream's order: policies, webhooks, then quota,
+		// which charges and so goes last.
+		if s.cfg.AdmitValidate != nil {
+			if err := s.cfg.AdmitValidate(ctx, obj); err != nil {
+				return nil, err
+			}
+		}
 		if err := s.validateByWebhooks(ctx, &Attributes{Operation: admissionregistrationv1.Create, Namespace: namespace, Name: acc.GetName(),
 			Object: obj, Options: &opts, DryRun: isDryRun(opts.DryRun)}); err != nil {
 			return nil, err
+		}
+		if s.cfg.AdmitQuota != nil {
+			if err := s.cfg.AdmitQuota(ctx, obj); err != nil {
+				return nil, err
+			}
 		}
 		done, err := s.beforeWrite(ctx, obj, nil, isDryRun(opts.DryRun))
 		if err != nil {

@@ -34,11 +34,24 @@ type StoreConfig struct {
 	// Admit, when set, is the admission step of a create: it may change the object
 	// (defaults other objects decide, such as a RuntimeClass's overhead) and refuses it
 	// with a Status error (403 Forbidden, as upstream's admission plugins). It runs after
-	// the resource's own defaults and before validation.
+	// the resource's own defaults and before validation, and before the mutating
+	// webhooks (upstream runs its built-in mutating plugins and MutatingAdmissionPolicy
+	// first).
 	Admit func(ctx context.Context, obj runtime.Object) error
+	// AdmitValidate, when set, is the validating admission of a create
+	// (ValidatingAdmissionPolicy): it judges the object as every mutating step and
+	// webhook left it, after it passed validation and before the validating webhooks,
+	// and refuses it with a Status error.
+	AdmitValidate func(ctx context.Context, obj runtime.Object) error
+	// AdmitQuota, when set, charges a create to its namespace's quotas or refuses it
+	// (upstream's ResourceQuota). It runs after every other admission step, validating
+	// webhooks included, immediately before the write: what it charges is the object
+	// as stored, and nothing refused later is charged.
+	AdmitQuota func(ctx context.Context, obj runtime.Object) error
 	// AdmitUpdate, when set, is the mutating admission step of an update of the object
 	// itself (not of a subresource): it may change obj, and refuses it with a Status
-	// error. It runs after the resource's own defaults and before validation.
+	// error. It runs after the resource's own defaults and before the mutating webhooks
+	// and validation.
 	AdmitUpdate func(ctx context.Context, obj, old runtime.Object) error
 	// Webhooks, when set, are the admission webhooks, called on every create,
 	// update (of the object and its subresources) and delete (see Webhooks).

@@ -63,6 +63,16 @@ func (s *Store) UpdateWith(ctx context.Context, namespace, name string, fn func(
 			return &Attributes{Operation: admissionregistrationv1.Update, Subresource: subresource, Namespace: namespace, Name: name,
 				Object: obj, OldObject: old, Options: &opts, DryRun: isDryRun(opts.DryRun)}
 		}
+		// Upstream decodes with defaults and runs its built-in mutating admission
+		// before the mutating webhooks: they see the object as those left it.
+		if subresource == "" {
+			s.res.Strategy.Default(obj)
+			if s.cfg.AdmitUpdate != nil {
+				if err := s.cfg.AdmitUpdate(ctx, obj, old); err != nil {
+					return nil, err
+				}
+			}
+		}
 		if err := s.mutateByWebhooks(ctx, update()); err != nil {
 			return nil, err
 		}
@@ -119,11 +129,6 @@ func (s *Store) prepareUpdate(ctx context.Context, namespace, name string, obj, 
 	case "":
 		s.res.Strategy.Default(obj)
 		s.res.Strategy.PrepareForUpdate(ctx, obj, old)
-		if s.cfg.AdmitUpdate != nil {
-			if err := s.cfg.AdmitUpdate(ctx, obj, old); err != nil {
-				return err
-			}
-		}
 		if gs, ok := s.res.Strategy.(GenerationStrategy); ok && gs.SpecChanged(obj, old) {
 			acc.SetGeneration(oldAcc.GetGeneration() + 1)
 		}
