@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	storagelisters "k8s.io/client-go/listers/storage/v1"
+	"k8s.io/client-go/util/retry"
 	volumehelpers "k8s.io/component-helpers/storage/volume"
 )
 
@@ -306,14 +307,26 @@ func (b *VolumeBinding) preBindVolume(ctx context.Context, vol *corev1.Persisten
 }
 
 // selectNode records the chosen node on the claim, for the binder (and a provisioner).
+// The cached claim may be behind the binder's own writes to it: on a conflict the claim
+// is read again and the annotation set on the fresh copy.
 func (b *VolumeBinding) selectNode(ctx context.Context, pvc *corev1.PersistentVolumeClaim, node string) error {
-	if pvc.Annotations[volumehelpers.AnnSelectedNode] == node {
-		return nil
-	}
-	clone := pvc.DeepCopy()
-	metav1.SetMetaDataAnnotation(&clone.ObjectMeta, volumehelpers.AnnSelectedNode, node)
-	_, err := b.Client.CoreV1().PersistentVolumeClaims(pvc.Namespace).Update(ctx, clone, metav1.UpdateOptions{})
-	return err
+	claims := b.Client.CoreV1().PersistentVolumeClaims(pvc.Namespace)
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if pvc.Annotations[volumehelpers.AnnSelectedNode] == node {
+			return nil
+		}
+		clone := pvc.DeepCopy()
+		metav1.SetMetaDataAnnotation(&clone.ObjectMeta, volumehelpers.AnnSelectedNode, node)
+		_, err := claims.Update(ctx, clone, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) {
+			fresh, gerr := claims.Get(ctx, pvc.Name, metav1.GetOptions{})
+			if gerr != nil {
+				return gerr
+			}
+			pvc = fresh
+		}
+		return err
+	})
 }
 
 // waitBound polls the cache until every claim is bound; it fails when one was given to

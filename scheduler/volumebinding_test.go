@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -232,6 +234,30 @@ func TestVolumeBindingPreBind(t *testing.T) {
 	a, _ := client.CoreV1().PersistentVolumes().Get(ctx, "on-a", metav1.GetOptions{})
 	if a.Spec.ClaimRef != nil {
 		t.Fatalf("on-a was touched: %+v", a.Spec.ClaimRef)
+	}
+}
+
+// A claim the binder wrote since the cache saw it answers the scheduler's write with a
+// conflict; the scheduler reads it again and still records its node.
+func TestVolumeBindingSelectNodeRetriesConflict(t *testing.T) {
+	pvc := claim("data", "local")
+	client := fake.NewClientset(pvc)
+	w := newVolumeWorld(storageClass("local", volumehelpers.NotSupportedProvisioner, storagev1.VolumeBindingWaitForFirstConsumer), pvc)
+	pl := w.plugin(client)
+	conflicts := 0
+	client.PrependReactor("update", "persistentvolumeclaims", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		if conflicts == 0 {
+			conflicts++
+			return true, nil, apierrors.NewConflict(corev1.Resource("persistentvolumeclaims"), "data", errors.New("the object has been modified"))
+		}
+		return false, nil, nil
+	})
+	if err := pl.selectNode(context.Background(), pvc, "b"); err != nil {
+		t.Fatalf("selectNode after a conflict: %v", err)
+	}
+	got, _ := client.CoreV1().PersistentVolumeClaims(pvc.Namespace).Get(context.Background(), "data", metav1.GetOptions{})
+	if conflicts != 1 || got.Annotations[volumehelpers.AnnSelectedNode] != "b" {
+		t.Fatalf("conflicts %d, selected-node %q, want 1 and b", conflicts, got.Annotations[volumehelpers.AnnSelectedNode])
 	}
 }
 
