@@ -315,6 +315,15 @@ func TestControllerManagerLease(t *testing.T) {
 	first.waitReady(t)
 	id1 := holder(first)
 	eventually(t, 20*time.Second, holds(id1))
+	// The Lease can be written before the elector has read the answer; only once it
+	// reports taking it does it know to release it (a stop before that leaves it to
+	// expire, as upstream's would).
+	eventually(t, 20*time.Second, func() string {
+		if !strings.Contains(first.stderr.String(), "lease=kube-system/kube-controller-manager identity="+id1) {
+			return "the controller manager has not reported taking the lease"
+		}
+		return ""
+	})
 	first.signal(t, syscall.SIGTERM)
 	if code := first.wait(t, 30*time.Second); code != 0 {
 		t.Fatalf("server exited %d after SIGTERM:\n%s", code, first.stderr.String())
