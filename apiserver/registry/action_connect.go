@@ -7,6 +7,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
 // NodeConnector reaches what only a node can serve: a pod's log, exec, attach and
@@ -53,4 +56,34 @@ func (NoNodeAgent) Service(_ context.Context, svc *corev1.Service, _ string, _ C
 // ProxyMethods are the HTTP methods a proxy subresource passes on, as upstream's.
 func ProxyMethods() []string {
 	return []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+}
+
+// ProxyAction is the proxy subresource of the objects in s (nodes, services): the URL
+// names the object as "name", "name:port" or "scheme:name:port" (400 otherwise), the
+// object must exist (404 otherwise), and reach proxies the request to it, with
+// req.Scheme set to the scheme the URL names and port as the URL names it ("" when
+// none). kind names the object in the 400's message, as upstream's "invalid node
+// request".
+func ProxyAction(s *Store, kind string, reach func(ctx context.Context, obj runtime.Object, port string, req ConnectRequest) (http.Handler, error)) (*Action, error) {
+	if s == nil {
+		return nil, fmt.Errorf("registry: the %s proxy needs the %ss store", kind, kind)
+	}
+	a := &Action{
+		Resource:       s.Resource(),
+		Subresource:    "proxy",
+		ConnectMethods: ProxyMethods(),
+		Connect: func(ctx context.Context, namespace, urlName string, req ConnectRequest) (http.Handler, error) {
+			scheme, name, port, ok := utilnet.SplitSchemeNamePort(urlName)
+			if !ok {
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid %s request %q", kind, urlName))
+			}
+			obj, err := s.Get(ctx, namespace, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			req.Scheme = scheme
+			return reach(ctx, obj, port, req)
+		},
+	}
+	return a, a.Check()
 }

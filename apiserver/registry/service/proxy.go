@@ -2,14 +2,10 @@ package service
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"kite/apiserver/registry"
 )
@@ -19,28 +15,10 @@ import (
 // nc proxies the request to one of its endpoints. The service must exist (404
 // otherwise; upstream answers 503 for a missing service proxied by port name).
 func ProxyAction(s *registry.Store, nc registry.NodeConnector) (*registry.Action, error) {
-	if s == nil {
-		return nil, errors.New("service: ProxyAction needs the services store")
-	}
 	if nc == nil {
 		nc = registry.NoNodeAgent{}
 	}
-	a := &registry.Action{
-		Resource:       s.Resource(),
-		Subresource:    "proxy",
-		ConnectMethods: registry.ProxyMethods(),
-		Connect: func(ctx context.Context, namespace, urlName string, req registry.ConnectRequest) (http.Handler, error) {
-			scheme, name, port, ok := utilnet.SplitSchemeNamePort(urlName)
-			if !ok {
-				return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid service request %q", urlName))
-			}
-			obj, err := s.Get(ctx, namespace, name, metav1.GetOptions{})
-			if err != nil {
-				return nil, err
-			}
-			req.Scheme = scheme
-			return nc.Service(ctx, obj.(*corev1.Service), port, req)
-		},
-	}
-	return a, a.Check()
+	return registry.ProxyAction(s, "service", func(ctx context.Context, obj runtime.Object, port string, req registry.ConnectRequest) (http.Handler, error) {
+		return nc.Service(ctx, obj.(*corev1.Service), port, req)
+	})
 }
