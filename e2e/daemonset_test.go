@@ -11,7 +11,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/watch"
@@ -19,16 +18,15 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// The DaemonSet controller inside `kite server`, with no node agent: the server's
-// scheduler binds the daemon pods to the fake nodes the test made, and the test is
-// the kubelet: it marks bound pods Running and Ready, and finishDeletions finishes
-// their graceful deletions. From the pod events it keeps, per node, whether a ready
-// daemon pod serves there, and the most nodes that were ever without one at once while
-// armed (the rolling update's maxUnavailable must bound it).
+// The DaemonSet controller inside `kite server`, on simulated nodes
+// (`--simulated-nodes`): the scheduler binds the daemon pods to them and the simulated
+// nodes run the pods (Running and Ready at once) and finish their graceful deletions.
+// From the pod events the test keeps, per node, whether a ready daemon pod serves
+// there, and the most nodes that were ever without one at once while armed (the
+// rolling update's maxUnavailable must bound it).
 
-// dsKubelet plays the kubelet for a DaemonSet's pods on the given nodes.
-type dsKubelet struct {
-	c     kubernetes.Interface
+// dsWatch follows a DaemonSet's pods on the given nodes.
+type dsWatch struct {
 	nodes []string
 	mu    sync.Mutex
 	ready map[string]string // pod name -> node, for ready pods not being deleted
@@ -38,7 +36,7 @@ type dsKubelet struct {
 }
 
 // down counts the nodes with no ready pod; call with mu held.
-func (k *dsKubelet) down() int {
+func (k *dsWatch) down() int {
 	n := 0
 	for _, node := range k.nodes {
 		served := false
@@ -53,20 +51,20 @@ func (k *dsKubelet) down() int {
 }
 
 // arm starts counting unavailable nodes from now.
-func (k *dsKubelet) arm() {
+func (k *dsWatch) arm() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.armed, k.worst = true, k.down()
 }
 
 // worstDown returns the most nodes down at once since arm.
-func (k *dsKubelet) worstDown() (int, []string) {
+func (k *dsWatch) worstDown() (int, []string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.worst, slices.Clone(k.errs)
 }
 
-func (k *dsKubelet) set(p *corev1.Pod, ready bool) {
+func (k *dsWatch) set(p *corev1.Pod, ready bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if ready {
@@ -79,7 +77,7 @@ func (k *dsKubelet) set(p *corev1.Pod, ready bool) {
 	}
 }
 
-func (k *dsKubelet) run(ctx context.Context, w watch.Interface) {
+func (k *dsWatch) run(ctx context.Context, w watch.Interface) {
 	defer w.Stop()
 	for {
 		select {
@@ -98,34 +96,15 @@ func (k *dsKubelet) run(ctx context.Context, w watch.Interface) {
 			if !isPod {
 				continue
 			}
-			if ev.Type == watch.Deleted || p.DeletionTimestamp != nil {
-				k.set(p, false) // finishDeletions confirms the termination
-				continue
-			}
-			k.set(p, podReady(p))
-			if p.Spec.NodeName == "" || p.Status.Phase != corev1.PodPending {
-				continue
-			}
-			cp := p.DeepCopy()
-			now := metav1.Now()
-			cp.Status.Phase = corev1.PodRunning
-			cp.Status.Conditions = []corev1.PodCondition{
-				{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
-				{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-			}
-			if _, err := k.c.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, cp, metav1.UpdateOptions{}); err != nil &&
-				!apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-				k.mu.Lock()
-				k.errs = append(k.errs, fmt.Sprintf("mark %s ready: %v", p.Name, err))
-				k.mu.Unlock()
-			}
+			// A pod being deleted serves no more, whatever its status says.
+			k.set(p, ev.Type != watch.Deleted && podReady(p))
 		}
 	}
 }
 
-// startDSKubelet plays the kubelet of the pods labelled app=<app> in ns on nodes, and
-// finishes graceful deletions, until the test ends.
-func startDSKubelet(t *testing.T, c kubernetes.Interface, ns, app string, nodes ...string) *dsKubelet {
+// watchDaemonPods follows the pods labelled app=<app> in ns on nodes until the test
+// ends.
+func watchDaemonPods(t *testing.T, c kubernetes.Interface, ns, app string, nodes ...string) *dsWatch {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	w, err := c.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
@@ -133,8 +112,7 @@ func startDSKubelet(t *testing.T, c kubernetes.Interface, ns, app string, nodes 
 		cancel()
 		t.Fatal(err)
 	}
-	finishDeletions(t, c)
-	k := &dsKubelet{c: c, nodes: nodes, ready: map[string]string{}}
+	k := &dsWatch{nodes: nodes, ready: map[string]string{}}
 	done := make(chan struct{})
 	go func() { defer close(done); k.run(ctx, w) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -159,7 +137,7 @@ func daemonSet(name string) *appsv1.DaemonSet {
 }
 
 func TestDaemonSetPlacesRollsAndUndoes(t *testing.T) {
-	_, kc := apiServer(t)
+	_, kc := apiServer(t, "--simulated-nodes", "4")
 	k := newest(t)
 	c := clientFor(t, kc)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -168,18 +146,12 @@ func TestDaemonSetPlacesRollsAndUndoes(t *testing.T) {
 
 	// Two edge nodes take the daemon; a third is an edge node tainted NoSchedule
 	// (not tolerated), a fourth is not an edge node.
-	taint := corev1.Taint{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoSchedule}
-	for _, n := range []*corev1.Node{
-		fakeNode("kite-ds-a", "2", "4Gi", map[string]string{"role": "edge"}),
-		fakeNode("kite-ds-b", "2", "4Gi", map[string]string{"role": "edge"}),
-		fakeNode("kite-ds-tainted", "2", "4Gi", map[string]string{"role": "edge"}, taint),
-		fakeNode("kite-ds-core", "2", "4Gi", map[string]string{"role": "core"}),
-	} {
-		if _, err := c.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	kubelet := startDSKubelet(t, c, ns, "kite-agent", "kite-ds-a", "kite-ds-b")
+	nodes := simNodes(t, c, 4)
+	edgeA, edgeB, tainted, core := nodes[0], nodes[1], nodes[2], nodes[3]
+	kubectl(t, k, kc, "label", "node", edgeA, edgeB, tainted, "role=edge")
+	kubectl(t, k, kc, "label", "node", core, "role=core")
+	kubectl(t, k, kc, "taint", "node", tainted, "dedicated=db:NoSchedule")
+	daemons := watchDaemonPods(t, c, ns, "kite-agent", edgeA, edgeB)
 
 	ds := daemonSet("kite-agent")
 	ds.Spec.Template.Spec.NodeSelector = map[string]string{"role": "edge"}
@@ -206,7 +178,7 @@ func TestDaemonSetPlacesRollsAndUndoes(t *testing.T) {
 		return out
 	}
 	settled := func(image, gen string) func() string {
-		want := []string{"kite-ds-a@" + image + "(" + gen + ")", "kite-ds-b@" + image + "(" + gen + ")"}
+		want := []string{edgeA + "@" + image + "(" + gen + ")", edgeB + "@" + image + "(" + gen + ")"}
 		return func() string {
 			if got := pods(); !slices.Equal(got, want) {
 				return fmt.Sprintf("pods %v, want %v", got, want)
@@ -259,15 +231,15 @@ func TestDaemonSetPlacesRollsAndUndoes(t *testing.T) {
 	}
 
 	// A new image rolls one node at a time (maxUnavailable 1 by default).
-	kubelet.arm()
+	daemons.arm()
 	kubectl(t, k, kc, "set", "image", "daemonset/kite-agent", "c=kite.test/pause:2")
 	out = kubectl(t, k, kc, "rollout", "status", "daemonset/kite-agent", "--timeout=60s")
 	if !strings.Contains(out, "successfully rolled out") {
 		t.Errorf("rollout status: %q", out)
 	}
 	eventually(t, 30*time.Second, settled("kite.test/pause:2", "2"))
-	if worst, errs := kubelet.worstDown(); worst > 1 || len(errs) > 0 {
-		t.Errorf("%d nodes without a ready daemon at once during the update (max 1); kubelet errors %v", worst, errs)
+	if worst, errs := daemons.worstDown(); worst > 1 || len(errs) > 0 {
+		t.Errorf("%d nodes without a ready daemon at once during the update (max 1); watch errors %v", worst, errs)
 	}
 	out = kubectl(t, k, kc, "rollout", "history", "daemonset/kite-agent")
 	if f := strings.Fields(out); !slices.Contains(f, "1") || !slices.Contains(f, "2") {
@@ -275,15 +247,15 @@ func TestDaemonSetPlacesRollsAndUndoes(t *testing.T) {
 	}
 
 	// Undo goes back to the first template, which becomes revision 3.
-	kubelet.arm()
+	daemons.arm()
 	out = kubectl(t, k, kc, "rollout", "undo", "daemonset/kite-agent")
 	if !strings.Contains(out, "rolled back") {
 		t.Errorf("rollout undo: %q", out)
 	}
 	kubectl(t, k, kc, "rollout", "status", "daemonset/kite-agent", "--timeout=60s")
 	eventually(t, 30*time.Second, settled("kite.test/pause:1", "3"))
-	if worst, errs := kubelet.worstDown(); worst > 1 || len(errs) > 0 {
-		t.Errorf("%d nodes without a ready daemon at once during the undo (max 1); kubelet errors %v", worst, errs)
+	if worst, errs := daemons.worstDown(); worst > 1 || len(errs) > 0 {
+		t.Errorf("%d nodes without a ready daemon at once during the undo (max 1); watch errors %v", worst, errs)
 	}
 	eventually(t, 30*time.Second, func() string {
 		revs, err := c.AppsV1().ControllerRevisions(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=kite-agent"})
@@ -327,21 +299,18 @@ func TestDaemonSetPlacesRollsAndUndoes(t *testing.T) {
 }
 
 func TestDaemonSetSurgesOnCordonedNodeAndReplacesFailedPods(t *testing.T) {
-	_, kc := apiServer(t)
+	_, kc := apiServer(t, "--simulated-nodes", "2")
 	k := newest(t)
 	c := clientFor(t, kc)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ns = "default"
 
-	for _, n := range []string{"kite-dss-a", "kite-dss-b"} {
-		if _, err := c.CoreV1().Nodes().Create(ctx, fakeNode(n, "2", "4Gi", nil), metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	nodes := simNodes(t, c, 2)
+	nodeA, nodeB := nodes[0], nodes[1]
 	// A cordoned node still runs daemons: their pods tolerate unschedulable.
-	kubectl(t, k, kc, "cordon", "kite-dss-a")
-	kubelet := startDSKubelet(t, c, ns, "kite-surge", "kite-dss-a", "kite-dss-b")
+	kubectl(t, k, kc, "cordon", nodeA)
+	daemons := watchDaemonPods(t, c, ns, "kite-surge", nodeA, nodeB)
 
 	ds := daemonSet("kite-surge")
 	ds.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{
@@ -377,7 +346,7 @@ func TestDaemonSetSurgesOnCordonedNodeAndReplacesFailedPods(t *testing.T) {
 		return func() string {
 			got, _ := byNode()
 			want := image + "(ready)"
-			if len(got) != 2 || !slices.Equal(got["kite-dss-a"], []string{want}) || !slices.Equal(got["kite-dss-b"], []string{want}) {
+			if len(got) != 2 || !slices.Equal(got[nodeA], []string{want}) || !slices.Equal(got[nodeB], []string{want}) {
 				return fmt.Sprintf("pods by node %v, want one %s on each", got, want)
 			}
 			return ""
@@ -387,33 +356,30 @@ func TestDaemonSetSurgesOnCordonedNodeAndReplacesFailedPods(t *testing.T) {
 
 	// With maxSurge 1 and maxUnavailable 0, each node gets its new pod before its old
 	// one goes: no node is ever without a ready daemon.
-	kubelet.arm()
+	daemons.arm()
 	kubectl(t, k, kc, "set", "image", "daemonset/kite-surge", "c=kite.test/pause:2")
 	out := kubectl(t, k, kc, "rollout", "status", "daemonset/kite-surge", "--timeout=60s")
 	if !strings.Contains(out, `daemon set "kite-surge" successfully rolled out`) {
 		t.Errorf("rollout status: %q", out)
 	}
 	eventually(t, 30*time.Second, settled("kite.test/pause:2"))
-	if worst, errs := kubelet.worstDown(); worst != 0 || len(errs) > 0 {
-		t.Errorf("%d nodes without a ready daemon at once during a surge update (want 0); kubelet errors %v", worst, errs)
+	if worst, errs := daemons.worstDown(); worst != 0 || len(errs) > 0 {
+		t.Errorf("%d nodes without a ready daemon at once during a surge update (want 0); watch errors %v", worst, errs)
 	}
 
 	// A failed daemon pod is deleted and replaced, with upstream's warning.
 	_, names := byNode()
-	failed, err := c.CoreV1().Pods(ns).Get(ctx, names["kite-dss-b"], metav1.GetOptions{})
+	failed, err := c.CoreV1().Pods(ns).Get(ctx, names[nodeB], metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	failed.Status.Phase = corev1.PodFailed
-	failed.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse, LastTransitionTime: metav1.Now()}}
-	if _, err := c.CoreV1().Pods(ns).UpdateStatus(ctx, failed, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	// The simulated node ends the pod's container with exit code 1: the pod Failed.
+	kubectl(t, k, kc, "annotate", "pod", failed.Name, "kite.dev/simulated-exit-code=1")
 	eventually(t, 30*time.Second, func() string {
 		if msg := settled("kite.test/pause:2")(); msg != "" {
 			return msg
 		}
-		if _, names := byNode(); names["kite-dss-b"] == failed.Name {
+		if _, names := byNode(); names[nodeB] == failed.Name {
 			return "the failed pod is still there"
 		}
 		return ""
@@ -423,7 +389,7 @@ func TestDaemonSetSurgesOnCordonedNodeAndReplacesFailedPods(t *testing.T) {
 		if err != nil {
 			return err.Error()
 		}
-		want := fmt.Sprintf("Found failed daemon pod %s/%s on node kite-dss-b, will try to kill it", ns, failed.Name)
+		want := fmt.Sprintf("Found failed daemon pod %s/%s on node %s, will try to kill it", ns, failed.Name, nodeB)
 		for _, e := range evs.Items {
 			if e.Reason == "FailedDaemonPod" && e.Type == corev1.EventTypeWarning && e.Message == want {
 				return ""

@@ -21,50 +21,12 @@ import (
 )
 
 // The Deployment controller through stock kubectl: rollouts, their bounds, history,
-// undo, pause and resume, restart, and Recreate. The server runs no node agent, so the
-// test plays the kubelet: every pod the ReplicaSets create is reported Running and
-// Ready. The pods are never bound to a node, so a deleted one is gone at once.
+// undo, pause and resume, restart, and Recreate. The server runs simulated nodes
+// (`--simulated-nodes`), which run the pods the scheduler binds to them: Running and
+// Ready at once, and a deleted pod finished as a kubelet finishes it.
 
-// deployKubelet marks every pod in ns Running and Ready until the test ends.
-func deployKubelet(t *testing.T, c kubernetes.Interface, ns string) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				continue
-			}
-			for i := range pods.Items {
-				p := &pods.Items[i]
-				if p.DeletionTimestamp != nil || deployPodReady(p) {
-					continue
-				}
-				now := metav1.Now()
-				p.Status.Phase = corev1.PodRunning
-				p.Status.StartTime = &now
-				p.Status.Conditions = []corev1.PodCondition{
-					{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
-					{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: now},
-					{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-					{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-				}
-				// A conflict or a pod gone meanwhile: the next round sees it again.
-				_, _ = c.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{})
-			}
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-}
+// deploySimNodes is how many simulated nodes the Deployment tests run on.
+const deploySimNodes = "2"
 
 func deployPodReady(p *corev1.Pod) bool {
 	for _, c := range p.Status.Conditions {
@@ -86,7 +48,10 @@ type deployRolloutWatch struct {
 	// went step by step.
 	both int
 	// mixed counts the changes seen while pods of two templates existed together.
-	mixed      int
+	mixed int
+	// atMaxSize is the ReplicaSets' replicas when maxSize was reached, to tell a
+	// failure's story.
+	atMaxSize  string
 	stop       func()
 	podStore   cache.Store
 	rsStore    cache.Store
@@ -127,7 +92,7 @@ func deployWatchRollout(t *testing.T, c kubernetes.Interface, ns, deploy, select
 // reset starts a new measurement from now.
 func (w *deployRolloutWatch) reset() {
 	w.mu.Lock()
-	w.minReady, w.maxSize, w.maxPods, w.both, w.mixed = 1<<30, 0, 0, 0, 0
+	w.minReady, w.maxSize, w.maxPods, w.both, w.mixed, w.atMaxSize = 1<<30, 0, 0, 0, 0, ""
 	w.mu.Unlock()
 	w.observe()
 }
@@ -149,6 +114,7 @@ func (w *deployRolloutWatch) observe() {
 		}
 	}
 	size, live := 0, 0
+	var sets []string
 	for _, o := range w.rsStore.List() {
 		rs := o.(*appsv1.ReplicaSet)
 		if ref := metav1.GetControllerOf(rs); ref == nil || ref.Name != w.deploy || rs.Spec.Replicas == nil {
@@ -158,9 +124,12 @@ func (w *deployRolloutWatch) observe() {
 		if *rs.Spec.Replicas > 0 {
 			live++
 		}
+		sets = append(sets, fmt.Sprintf("%s(rv %s): %d replicas, %d available", rs.Name, rs.ResourceVersion, *rs.Spec.Replicas, rs.Status.AvailableReplicas))
 	}
 	w.minReady = min(w.minReady, ready)
-	w.maxSize = max(w.maxSize, size)
+	if size > w.maxSize {
+		w.maxSize, w.atMaxSize = size, strings.Join(sets, "; ")
+	}
 	w.maxPods = max(w.maxPods, pods)
 	if live > 1 {
 		w.both++
@@ -174,6 +143,13 @@ func (w *deployRolloutWatch) figures() (minReady, maxSize, maxPods, both, mixed 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.minReady, w.maxSize, w.maxPods, w.both, w.mixed
+}
+
+// sizeStory says what the ReplicaSets asked for when they asked for the most.
+func (w *deployRolloutWatch) sizeStory() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.atMaxSize
 }
 
 // rolloutStatus runs `kubectl rollout status` until the rollout is complete.
@@ -234,11 +210,10 @@ func (w workload) manifest(t *testing.T) string {
 }
 
 func TestDeploymentRollingUpdate(t *testing.T) {
-	p, kc := apiServer(t)
+	p, kc := apiServer(t, "--simulated-nodes", deploySimNodes)
 	k := newest(t)
 	c := clientFor(t, kc)
 	ctx := context.Background()
-	deployKubelet(t, c, "default")
 	// Three replicas with the default 25% surge and unavailability: one pod above
 	// three at most (rounded up), none below (rounded down).
 	const replicas, surge, unavailable = 3, 1, 0
@@ -305,7 +280,7 @@ func TestDeploymentRollingUpdate(t *testing.T) {
 		t.Errorf("%d pods ready at one point, fewer than replicas-maxUnavailable = %d", minReady, replicas-unavailable)
 	}
 	if maxSize > replicas+surge {
-		t.Errorf("the replica sets asked for %d replicas at one point, more than replicas+maxSurge = %d", maxSize, replicas+surge)
+		t.Errorf("the replica sets asked for %d replicas at one point, more than replicas+maxSurge = %d: %s", maxSize, replicas+surge, w.sizeStory())
 	}
 	if both == 0 {
 		t.Errorf("never saw two replica sets with replicas: not a rolling update")
@@ -414,10 +389,9 @@ func TestDeploymentRollingUpdate(t *testing.T) {
 }
 
 func TestDeploymentRecreate(t *testing.T) {
-	_, kc := apiServer(t)
+	_, kc := apiServer(t, "--simulated-nodes", deploySimNodes)
 	k := newest(t)
 	c := clientFor(t, kc)
-	deployKubelet(t, c, "default")
 	kubectl(t, k, kc, "apply", "-f", workload{Kind: "Deployment", Name: "kite-db", Replicas: 2, Container: "db", Image: "kite.test/db:1",
 		Spec: []string{"minReadySeconds: 2", "strategy: {type: Recreate}"}}.manifest(t))
 	start := time.Now()
@@ -457,7 +431,7 @@ func TestDeploymentRecreate(t *testing.T) {
 }
 
 // Pods that never become ready: the rollout exceeds its progress deadline, and kubectl
-// rollout status says so.
+// rollout status says so. The server has no nodes, so the pods stay Pending.
 func TestDeploymentProgressDeadline(t *testing.T) {
 	_, kc := apiServer(t)
 	k := newest(t)
@@ -487,9 +461,8 @@ func TestDeploymentProgressDeadline(t *testing.T) {
 
 // Every supported kubectl drives a rollout: create, set image, status, history, undo.
 func TestDeploymentKubectlVersions(t *testing.T) {
-	_, kc := apiServer(t)
+	_, kc := apiServer(t, "--simulated-nodes", deploySimNodes)
 	c := clientFor(t, kc)
-	deployKubelet(t, c, "default")
 	for _, k := range kubectlVersions(t) {
 		name := "kite-" + strings.ReplaceAll(strings.TrimPrefix(filepath.Base(k), "kubectl."), ".", "-")
 		t.Run(filepath.Base(k), func(t *testing.T) {

@@ -18,6 +18,9 @@ import (
 // The Endpoints, EndpointSlice, EndpointSlice-mirroring and pod GC controllers
 // inside `kite server`, with no node agent: the test plays the kubelet, binding pods
 // to a Node object it made and writing their IPs and readiness through pods/status.
+// It does not use simulated nodes on purpose: it flips one pod's readiness at a time
+// and expects exact pod IPs, and a simulated node owns the status of its pods (it
+// would report them Ready again at once, with addresses from its own range).
 
 // setPodStatus marks pod Running with ip and the given readiness, as a kubelet would.
 func setPodStatus(t *testing.T, c kubernetes.Interface, name, ip string, ready bool) {

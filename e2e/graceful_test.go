@@ -13,9 +13,13 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// Graceful deletion of pods through stock kubectl, with no node agent: a pod bound to a
-// node stays Terminating after a delete until it is deleted again with grace 0 (what
-// the kubelet does, and `kubectl delete --force` too); an unbound pod goes at once.
+// Graceful deletion of pods through stock kubectl: a pod bound to a node stays
+// Terminating after a delete until it is deleted again with grace 0 (what the kubelet
+// does, and `kubectl delete --force` too); an unbound pod goes at once.
+//
+// TestGracefulPodDeletion binds its pods to a bare Node object with no kubelet of any
+// kind behind it, simulated or real: it looks at the pod while it is Terminating, which
+// a kubelet would end at once.
 
 func TestGracefulPodDeletion(t *testing.T) {
 	_, kc := apiServer(t)
@@ -115,35 +119,40 @@ func TestGracefulPodDeletion(t *testing.T) {
 	}
 }
 
-// TestFakeKubeletFinishesDeletions checks the e2e tests' fake kubelet: a plain delete
-// of a bound pod completes, as it does with a node agent.
-func TestFakeKubeletFinishesDeletions(t *testing.T) {
-	_, kc := apiServer(t)
+// A plain delete of a pod on a simulated node completes, as it does with a node agent:
+// the simulated node reports the pod's containers stopped and deletes it with grace 0.
+func TestSimulatedNodeFinishesDeletions(t *testing.T) {
+	_, kc := apiServer(t, "--simulated-nodes", "1")
 	k := newest(t)
 	c := clientFor(t, kc)
 	ctx := context.Background()
-	finishDeletions(t, c)
-	if _, err := c.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "kite-fake-node"}},
-		metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	node := simNodes(t, c, 1)[0]
 	for i := range 3 {
-		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("kite-fk-%d", i), Labels: map[string]string{"app": "kite-fk"}},
-			Spec: corev1.PodSpec{NodeName: "kite-fake-node", Containers: []corev1.Container{{Name: "c", Image: "kite.test/none:1"}}}}
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("kite-sim-del-%d", i), Labels: map[string]string{"app": "kite-sim-del"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "kite.test/none:1"}}}}
 		if _, err := c.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// kubectl waits for the pods to be gone: only the fake kubelet can make that happen.
-	kubectl(t, k, kc, "delete", "pods", "-l", "app=kite-fk", "--timeout=30s")
-	eventually(t, 10*time.Second, func() string {
-		l, err := c.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=kite-fk"})
+	eventually(t, 30*time.Second, func() string {
+		l, err := c.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=kite-sim-del"})
 		if err != nil {
 			return err.Error()
 		}
-		if len(l.Items) != 0 {
-			return fmt.Sprintf("%d pods left", len(l.Items))
+		for _, p := range l.Items {
+			if p.Spec.NodeName != node || !podReady(&p) {
+				return fmt.Sprintf("pod %s on %q, phase %s", p.Name, p.Spec.NodeName, p.Status.Phase)
+			}
 		}
 		return ""
 	})
+	// kubectl waits for the pods to be gone: only the node can make that happen within
+	// their 30 s grace period.
+	start := time.Now()
+	kubectl(t, k, kc, "delete", "pods", "-l", "app=kite-sim-del", "--timeout=20s")
+	t.Logf("kubectl delete returned after %s", time.Since(start).Round(time.Millisecond))
+	l, err := c.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=kite-sim-del"})
+	if err != nil || len(l.Items) != 0 {
+		t.Fatalf("after kubectl delete: %d pods left (%v)", len(l.Items), err)
+	}
 }

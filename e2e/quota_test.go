@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -142,37 +142,10 @@ func TestQuotaStatusAndAdmission(t *testing.T) {
 	}
 }
 
-// actAsKubelet binds pod to a node and reports it Running and Ready, as a kubelet would.
-func actAsKubelet(t *testing.T, c kubernetes.Interface, pod *corev1.Pod) {
-	t.Helper()
-	ctx := context.Background()
-	if pod.Spec.NodeName == "" {
-		err := c.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: pod.Name},
-			Target: corev1.ObjectReference{Kind: "Node", Name: "kite-e2e-node"}}, metav1.CreateOptions{})
-		if err != nil && !apierrors.IsConflict(err) {
-			t.Fatal(err)
-		}
-	}
-	// The scheduler may still be writing the pod's PodScheduled condition: read again on
-	// a conflict, as a kubelet would.
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cur, err := c.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		now := metav1.Now()
-		cur.Status.Phase = corev1.PodRunning
-		cur.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now}}
-		_, err = c.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, cur, metav1.UpdateOptions{})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
+// On a simulated node (`--simulated-nodes`), which runs the pods: Running and Ready at
+// once, and an evicted pod finished as a kubelet finishes it.
 func TestPodDisruptionBudgetEviction(t *testing.T) {
-	_, kc := apiServer(t)
+	_, kc := apiServer(t, "--simulated-nodes", "1")
 	k := newest(t)
 	c := clientFor(t, kc)
 	ctx := context.Background()
@@ -185,8 +158,9 @@ func TestPodDisruptionBudgetEviction(t *testing.T) {
 	if _, err := c.CoreV1().ReplicationControllers(ns).Create(ctx, rc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	node := simNodes(t, c, 1)[0]
 	var pods []corev1.Pod
-	eventually(t, 15*time.Second, func() string {
+	eventually(t, 30*time.Second, func() string {
 		l, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
 		if err != nil {
 			return err.Error()
@@ -194,11 +168,13 @@ func TestPodDisruptionBudgetEviction(t *testing.T) {
 		if pods = l.Items; len(pods) != 3 {
 			return fmt.Sprintf("%d pods", len(pods))
 		}
+		for i := range pods {
+			if !podReady(&pods[i]) {
+				return "pod " + pods[i].Name + " is not Running and Ready"
+			}
+		}
 		return ""
 	})
-	for i := range pods {
-		actAsKubelet(t, c, &pods[i])
-	}
 	pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: policyv1.PodDisruptionBudgetSpec{
 		MaxUnavailable: ptr.To(intstr.FromString("33%")), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}}
 	if _, err := c.PolicyV1().PodDisruptionBudgets(ns).Create(ctx, pdb, metav1.CreateOptions{}); err != nil {
@@ -228,6 +204,9 @@ func TestPodDisruptionBudgetEviction(t *testing.T) {
 	evict := func(name string) error {
 		return c.PolicyV1().Evictions(ns).Evict(ctx, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}})
 	}
+	// Cordoned, the node takes no replacement: it stays Pending, not ready, as a
+	// replacement is for a while on a real cluster (a drain cordons first too).
+	kubectl(t, k, kc, "cordon", node)
 	if err := evict(pods[0].Name); err != nil {
 		t.Fatalf("first eviction: %v", err)
 	}
@@ -241,26 +220,26 @@ func TestPodDisruptionBudgetEviction(t *testing.T) {
 		t.Errorf("a refused eviction removed the pod: %v", err)
 	}
 
-	// The replacement becomes ready: the budget allows one again.
-	eventually(t, 15*time.Second, func() string {
-		l, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
-		if err != nil {
-			return err.Error()
+	l, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range l.Items {
+		original := slices.ContainsFunc(pods, func(o corev1.Pod) bool { return o.Name == p.Name })
+		if !original && p.Spec.NodeName != "" {
+			t.Errorf("replacement %s bound to %s while it is cordoned", p.Name, p.Spec.NodeName)
 		}
-		for i := range l.Items {
-			p := &l.Items[i]
-			if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodRunning {
-				actAsKubelet(t, c, p)
-				return ""
-			}
-		}
-		return "no replacement pod yet"
-	})
-	eventually(t, 15*time.Second, budget(3, 2, 3, 1, "True SufficientPods"))
+	}
+
+	// Uncordoned, the node runs the replacement: the budget allows one again.
+	kubectl(t, k, kc, "uncordon", node)
+	eventually(t, 30*time.Second, budget(3, 2, 3, 1, "True SufficientPods"))
 }
 
+// On a simulated node (`--simulated-nodes`), which runs the pods: Running and Ready at
+// once.
 func TestReplicationControllerKeepsPods(t *testing.T) {
-	_, kc := apiServer(t)
+	_, kc := apiServer(t, "--simulated-nodes", "1")
 	k := newest(t)
 	c := clientFor(t, kc)
 	ctx := context.Background()
@@ -341,13 +320,6 @@ spec:
 	})
 
 	// Ready pods show in the status; the events are the replication manager's.
-	now, err := owned()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range now {
-		actAsKubelet(t, c, &now[i])
-	}
 	eventually(t, 15*time.Second, func() string {
 		rc, err := c.CoreV1().ReplicationControllers(ns).Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {

@@ -11,50 +11,48 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 )
 
-// The StatefulSet controller inside `kite server`, with no node agent: the test is the
-// kubelet. It watches the set's pods, marks each new one Running and Ready, but only
-// after checking that every lower ordinal is Running and Ready already (what
-// OrderedReady promises), and writes down what it saw in order.
+// The StatefulSet controller inside `kite server`, on simulated nodes
+// (`--simulated-nodes`), which run the set's pods (Running and Ready at once) and
+// finish their graceful deletions. The test watches the set's pods and writes down, in
+// the order of the watch, each pod's creation, readiness and deletion; when a pod is
+// created it checks, against what the watch showed so far, that every lower ordinal is
+// Running and Ready already (what OrderedReady promises).
 
-// stsKubelet plays the kubelet for one StatefulSet's pods.
-type stsKubelet struct {
-	t      *testing.T
-	c      kubernetes.Interface
-	ns     string
+// stsWatch follows one StatefulSet's pods.
+type stsWatch struct {
 	mu     sync.Mutex
-	log    []string // "add web-0", "ready web-0", "delete web-2"
+	log    []string        // "add web-0", "ready web-0", "delete web-2"
+	ready  map[string]bool // pod name -> Running and Ready in the last event seen
 	errors []string
 }
 
-func (k *stsKubelet) note(format string, args ...any) {
+func (k *stsWatch) note(format string, args ...any) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.log = append(k.log, fmt.Sprintf(format, args...))
 }
 
-func (k *stsKubelet) fail(format string, args ...any) {
+func (k *stsWatch) fail(format string, args ...any) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.errors = append(k.errors, fmt.Sprintf(format, args...))
 }
 
 // seen returns the log so far, and the order violations.
-func (k *stsKubelet) seen() ([]string, []string) {
+func (k *stsWatch) seen() ([]string, []string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return slices.Clone(k.log), slices.Clone(k.errors)
 }
 
 // run handles pod events until ctx ends.
-func (k *stsKubelet) run(ctx context.Context, w watch.Interface) {
+func (k *stsWatch) run(ctx context.Context, w watch.Interface) {
 	defer w.Stop()
 	for {
 		select {
@@ -74,48 +72,39 @@ func (k *stsKubelet) run(ctx context.Context, w watch.Interface) {
 			switch ev.Type {
 			case watch.Added:
 				k.note("add %s", p.Name)
-				k.handle(ctx, p)
+				k.checkOrder(p)
+				k.setReady(p, podReady(p))
 			case watch.Modified:
-				k.handle(ctx, p)
+				k.setReady(p, podReady(p))
 			case watch.Deleted:
+				k.setReady(p, false)
 				k.note("delete %s", p.Name)
 			}
 		}
 	}
 }
 
-func (k *stsKubelet) handle(ctx context.Context, p *corev1.Pod) {
-	if p.DeletionTimestamp != nil {
-		// Confirm the termination as a kubelet does.
-		_ = k.c.CoreV1().Pods(k.ns).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
-		return
-	}
-	if p.Status.Phase != corev1.PodPending {
-		return
-	}
-	// OrderedReady: every lower ordinal must be Running and Ready before this pod exists.
+// checkOrder fails when a new pod's lower ordinals were not all Running and Ready.
+func (k *stsWatch) checkOrder(p *corev1.Pod) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	ord := 0
 	fmt.Sscanf(p.Labels[appsv1.PodIndexLabel], "%d", &ord)
 	for lower := range ord {
-		q, err := k.c.CoreV1().Pods(k.ns).Get(ctx, fmt.Sprintf("web-%d", lower), metav1.GetOptions{})
-		if err != nil || !podReady(q) {
-			k.fail("%s created while web-%d is not Running and Ready (%v)", p.Name, lower, err)
+		if name := fmt.Sprintf("web-%d", lower); !k.ready[name] {
+			k.errors = append(k.errors, fmt.Sprintf("%s created while %s is not Running and Ready", p.Name, name))
 		}
 	}
-	cp := p.DeepCopy()
-	now := metav1.Now()
-	cp.Status.Phase = corev1.PodRunning
-	cp.Status.Conditions = []corev1.PodCondition{
-		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+}
+
+// setReady records the pod's readiness, noting when it becomes ready.
+func (k *stsWatch) setReady(p *corev1.Pod, ready bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if ready && !k.ready[p.Name] {
+		k.log = append(k.log, "ready "+p.Name)
 	}
-	if _, err := k.c.CoreV1().Pods(k.ns).UpdateStatus(ctx, cp, metav1.UpdateOptions{}); err != nil {
-		if !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-			k.fail("mark %s ready: %v", p.Name, err)
-		}
-		return
-	}
-	k.note("ready %s", p.Name)
+	k.ready[p.Name] = ready
 }
 
 func podReady(p *corev1.Pod) bool {
@@ -143,7 +132,7 @@ func subsequence(log, want []string) bool {
 }
 
 func TestStatefulSetOrderedScaleRollingUpdateAndUndo(t *testing.T) {
-	p, kc := apiServer(t)
+	p, kc := apiServer(t, "--simulated-nodes", "2")
 	k := newest(t)
 	c := clientFor(t, kc)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -154,9 +143,9 @@ func TestStatefulSetOrderedScaleRollingUpdateAndUndo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kubelet := &stsKubelet{t: t, c: c, ns: ns}
+	order := &stsWatch{ready: map[string]bool{}}
 	done := make(chan struct{})
-	go func() { defer close(done); kubelet.run(ctx, w) }()
+	go func() { defer close(done); order.run(ctx, w) }()
 	defer func() { cancel(); <-done }()
 
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nginx"}, Spec: corev1.ServiceSpec{
@@ -236,7 +225,7 @@ func TestStatefulSetOrderedScaleRollingUpdateAndUndo(t *testing.T) {
 	if !strings.Contains(out, "partitioned roll out complete: 3 new pods have been updated") {
 		t.Errorf("rollout status: %q", out)
 	}
-	log, violations := kubelet.seen()
+	log, violations := order.seen()
 	t.Logf("scale up: %v", log)
 	if !subsequence(log, []string{"add web-0", "ready web-0", "add web-1", "ready web-1", "add web-2", "ready web-2"}) {
 		t.Errorf("scale up order: %v", log)
@@ -293,7 +282,7 @@ func TestStatefulSetOrderedScaleRollingUpdateAndUndo(t *testing.T) {
 	// Scale down: web-2 goes first, then web-1; their claims stay (Retain).
 	kubectl(t, k, kc, "scale", "statefulset/web", "--replicas=1")
 	eventually(t, 60*time.Second, settled(1, "web-0@"+rev1))
-	log, _ = kubelet.seen()
+	log, _ = order.seen()
 	if !subsequence(log, []string{"delete web-2", "delete web-1"}) || subsequence(log, []string{"delete web-1", "delete web-2"}) {
 		t.Errorf("scale down order: %v", log)
 	}
@@ -336,7 +325,7 @@ func TestStatefulSetOrderedScaleRollingUpdateAndUndo(t *testing.T) {
 		}
 		return settled(3, "web-0@"+rev2, "web-1@"+rev2, "web-2@"+rev2)()
 	})
-	log, _ = kubelet.seen()
+	log, _ = order.seen()
 	if !subsequence(log[mark:], []string{"delete web-2", "add web-2", "ready web-2", "delete web-1", "add web-1", "ready web-1", "delete web-0", "add web-0", "ready web-0"}) {
 		t.Errorf("rolling update order: %v", log[mark:])
 	}
@@ -380,8 +369,8 @@ func TestStatefulSetOrderedScaleRollingUpdateAndUndo(t *testing.T) {
 		t.Errorf("template after undo: %v %v", err, s.Spec.Template.Spec.Containers)
 	}
 
-	log, violations = kubelet.seen()
-	t.Logf("kubelet saw: %v", log)
+	log, violations = order.seen()
+	t.Logf("the pod watch saw: %v", log)
 	for _, v := range violations {
 		t.Error(v)
 	}
@@ -472,7 +461,8 @@ spec:
 		}
 	}
 
-	// Parallel: all three exist at once though none is ever Ready; ordinals from 5;
+	// Parallel: all three exist at once though none is ever Ready (the server has no
+	// nodes, so they stay Pending; OrderedReady would wait for db-5); ordinals from 5;
 	// under whenDeleted Delete the set controls the claims.
 	eventually(t, 30*time.Second, want(
 		"pod db-5 Pending", "pod db-6 Pending", "pod db-7 Pending",

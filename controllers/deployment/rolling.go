@@ -86,7 +86,10 @@ func (c *Controller) cleanupUnhealthy(ctx context.Context, d *appsv1.Deployment,
 			break
 		}
 		n := rsReplicas(rs)
-		if n == 0 || n == rs.Status.AvailableReplicas {
+		// A status written before the ReplicaSet's last scale-down counts more
+		// available pods than it is asked for: nothing to clean up in it, and n minus
+		// that count would scale it up (upstream fails the sync there instead).
+		if n == 0 || n <= rs.Status.AvailableReplicas {
 			continue
 		}
 		down := min(limit-total, n-rs.Status.AvailableReplicas)
