@@ -107,9 +107,9 @@ fi
 
 # The specs that run pods need the images listed in images.txt on the node, under
 # their upstream names. hack/images builds them as tarballs into build/images/ (`make
-# conformance` runs `make images conformance-images` first; kitten, which only a skipped
-# spec uses, is not built), and kite's node agent imports every tarball in <data-dir>/images/
-# when it starts; pod specs whose images are missing fail, and are counted as failed.
+# conformance` runs `make images conformance-images` first), and kite's node agent
+# imports every tarball in <data-dir>/images/ when it starts; pod specs whose images
+# are missing fail, and are counted as failed.
 import_images() {
 	local data_dir="$1" dir="$root/build/images" tars=()
 	if [[ -d "$dir" ]]; then

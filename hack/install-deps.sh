@@ -2,7 +2,8 @@
 # install-deps.sh installs the Debian packages Kite needs on the host: the container
 # runtime its node agent drives, the tools its proxy programs the kernel with, a static
 # busybox (with a static bash as its image's sh), nginx, curl, dig and OpenBSD's nc for the images hack/images builds, and an etcd server for
-# the etcd backend's tests (and the conformance etcd image).
+# the etcd backend's tests (and the conformance etcd image), and the arm64 assembler
+# and qemu's user-mode emulator with which images/pause's tests check the arm64 pause.
 #
 # It is run by `make deps` and, through it, by `make run` and `make test`, so it must be
 # cheap when everything is already there: one dpkg-query, no apt-get, one line of output.
@@ -23,6 +24,9 @@ packages=(
 	bind9-dnsutils
 	netcat-openbsd
 	etcd-server
+	# images/pause's tests: assemble the arm64 pause and run it under emulation.
+	binutils-aarch64-linux-gnu
+	qemu-user
 )
 
 # installed prints the packages of "$@" that dpkg knows as fully installed. A package

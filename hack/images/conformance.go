@@ -43,30 +43,10 @@ func conformanceSpecs(c specConfig) []spec {
 				return t, v1.Config{Env: []string{pathEnv}, Entrypoint: []string{"/agnhost"}, Cmd: []string{"pause"}}, err
 			},
 		},
-		{
-			Name:  "nautilus",
-			Group: conformance,
-			Tags:  []string{"registry.k8s.io/e2e-test-images/nautilus:1.8"},
-			Inputs: func(ctx context.Context) (string, error) {
-				return toolInputs(ctx, c, "nautilus", upstream, agnhostTools)
-			},
-			Build: func(ctx context.Context, work string) (tree, v1.Config, error) {
-				t, err := agnhostTree(ctx, c, work)
-				if err != nil {
-					return nil, v1.Config{}, err
-				}
-				src, err := upstreamDir(ctx, c)
-				if err != nil {
-					return nil, v1.Config{}, err
-				}
-				html := filepath.Join(src, "test/images/nautilus/html")
-				t = merge(t, tree{
-					{Path: "nautilus.jpg", Mode: 0o644, HostPath: filepath.Join(html, "nautilus.jpg")},
-					{Path: "data.json", Mode: 0o644, HostPath: filepath.Join(html, "data.json")},
-				})
-				return t, v1.Config{Env: []string{pathEnv}, Entrypoint: []string{"/agnhost"}, Cmd: []string{"test-webserver"}}, nil
-			},
-		},
+		// nautilus is the kubectl Update Demo's page; kitten the ImageVolume spec's
+		// volume image (skip.txt skips that spec, but images.txt lists the image).
+		pageSpec(c, upstream, "nautilus", "1.8"),
+		pageSpec(c, upstream, "kitten", "1.8"),
 		{
 			Name:  "nonewprivs",
 			Group: conformance,
@@ -148,6 +128,37 @@ func conformanceSpecs(c specConfig) []spec {
 				})
 				return t, v1.Config{Env: []string{pathEnv}, Cmd: []string{"/usr/local/bin/etcd"}}, nil
 			},
+		},
+	}
+}
+
+// pageSpec is one of upstream's picture images (test/images/<name>): agnhost serving,
+// with test-webserver, the picture <name>.jpg and the data.json that names it, both
+// copied from the image's html directory in upstream's sources. Those sources are
+// pinned by the conformance module's go.mod, which the upstream inputs digest.
+func pageSpec(c specConfig, upstream func(context.Context) (string, error), name, version string) spec {
+	return spec{
+		Name:  name,
+		Group: conformance,
+		Tags:  []string{"registry.k8s.io/e2e-test-images/" + name + ":" + version},
+		Inputs: func(ctx context.Context) (string, error) {
+			return toolInputs(ctx, c, name, upstream, agnhostTools)
+		},
+		Build: func(ctx context.Context, work string) (tree, v1.Config, error) {
+			t, err := agnhostTree(ctx, c, work)
+			if err != nil {
+				return nil, v1.Config{}, err
+			}
+			src, err := upstreamDir(ctx, c)
+			if err != nil {
+				return nil, v1.Config{}, err
+			}
+			html := filepath.Join(src, "test/images", name, "html")
+			t = merge(t, tree{
+				{Path: name + ".jpg", Mode: 0o644, HostPath: filepath.Join(html, name+".jpg")},
+				{Path: "data.json", Mode: 0o644, HostPath: filepath.Join(html, "data.json")},
+			})
+			return t, v1.Config{Env: []string{pathEnv}, Entrypoint: []string{"/agnhost"}, Cmd: []string{"test-webserver"}}, nil
 		},
 	}
 }

@@ -5,16 +5,17 @@
 //	go run ./hack/images -out build/images [-group everyday|conformance|all] [NAME...]
 //
 // Each image is made from files already on the build machine, under the exact names
-// the tests ask for. The everyday group (`make images`): pause, the program built into
-// kite (kite/images/pause), so the tarball is the same image the node agent imports by
-// itself; busybox from Debian's busybox-static with its applet links, /bin/sh being
+// the tests ask for, for the build machine's architecture. The everyday group (`make
+// images`): pause, the program built into kite (kite/images/pause), so the tarball is
+// the same image the node agent imports by itself; busybox from Debian's busybox-static with its applet links, /bin/sh being
 // kite/images/busyboxsh, which runs busybox's ash or Debian's bash-static (see
 // busyboxShell); nginx from
 // Debian's nginx with the shared libraries ldd names, serving its welcome page on :80.
 // The conformance group (`make conformance-images`): agnhost and nonewprivs' nnp built
 // from k8s.io/kubernetes' Go sources in the conformance/ module (the main module never
 // imports k8s.io/kubernetes), sample-apiserver from k8s.io/sample-apiserver at the
-// module's staging version, nautilus (agnhost with its page data), glibc-dns-testing
+// module's staging version, nautilus and kitten (agnhost with a picture and the page
+// data naming it, from upstream's test/images/<name>/html), glibc-dns-testing
 // (Debian's dig and getent) and etcd (Debian's etcd), each on a busybox base.
 //
 // The layers are reproducible (fixed timestamps and owners), so the same inputs give

@@ -303,8 +303,8 @@ func lddLibs(t *testing.T, bin string) []string {
 func TestConformanceImages(t *testing.T) {
 	out := t.TempDir()
 	got := runImages(t, out, "-group", "conformance")
-	if n := strings.Count(got, " built "); n != 6 {
-		t.Fatalf("want 6 conformance images built:\n%s", got)
+	if n := strings.Count(got, " built "); n != 7 {
+		t.Fatalf("want 7 conformance images built:\n%s", got)
 	}
 
 	agnhost := filepath.Join(out, "agnhost.tar")
@@ -332,12 +332,28 @@ func TestConformanceImages(t *testing.T) {
 		t.Errorf("agnhost users:\n%s\n%s", passwd, group)
 	}
 
-	nautilus := filepath.Join(out, "nautilus.tar")
-	if cf := configOf(t, nautilus, "registry.k8s.io/e2e-test-images/nautilus:1.8"); strings.Join(cf.Config.Cmd, " ") != "test-webserver" {
-		t.Errorf("nautilus cmd %q", cf.Config.Cmd)
-	}
-	if data := fileIn(t, nautilus, "registry.k8s.io/e2e-test-images/nautilus:1.8", "data.json"); !strings.Contains(data, "nautilus.jpg") {
-		t.Errorf("nautilus data.json: %q", data)
+	// The picture images: agnhost's test-webserver serving the picture and the page data
+	// naming it, both as upstream's sources have them.
+	upstreamDir := filepath.Join(goListDir(t, "../../conformance", "k8s.io/kubernetes"), "test/images")
+	for _, page := range []string{"nautilus", "kitten"} {
+		tarPath, tag := filepath.Join(out, page+".tar"), "registry.k8s.io/e2e-test-images/"+page+":1.8"
+		cf := configOf(t, tarPath, tag)
+		if strings.Join(cf.Config.Entrypoint, " ") != "/agnhost" || strings.Join(cf.Config.Cmd, " ") != "test-webserver" {
+			t.Errorf("%s: entrypoint %q cmd %q, want /agnhost test-webserver", page, cf.Config.Entrypoint, cf.Config.Cmd)
+		}
+		if data := fileIn(t, tarPath, tag, "data.json"); !strings.Contains(data, `"`+page+`.jpg"`) {
+			t.Errorf("%s data.json: %q", page, data)
+		}
+		want, err := os.ReadFile(filepath.Join(upstreamDir, page, "html", page+".jpg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fileIn(t, tarPath, tag, page+".jpg"); got != string(want) {
+			t.Errorf("%s.jpg in the image is %d bytes, not upstream's %d", page, len(got), len(want))
+		}
+		if files := layerFiles(t, tarPath, tag); files["agnhost"] != "file" {
+			t.Errorf("%s layer has no /agnhost", page)
+		}
 	}
 
 	nnp := filepath.Join(out, "nonewprivs.tar")
@@ -369,6 +385,20 @@ func TestConformanceImages(t *testing.T) {
 	if fileIn(t, sample, "registry.k8s.io/e2e-test-images/sample-apiserver:1.29.2", "sample-apiserver") != "#!/bin/sh\necho k8s.io/sample-apiserver\n" {
 		t.Error("/sample-apiserver is not the program built from k8s.io/sample-apiserver")
 	}
+}
+
+// goListDir is the directory of module mod in the module cache, as the module in dir
+// resolves it.
+func goListDir(t *testing.T, dir, mod string) string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", mod)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	out, err := cmd.Output()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		t.Fatalf("go list -m %s in %s: %q, %v", mod, dir, out, err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func modeIn(t *testing.T, path, tag, file string) int64 {

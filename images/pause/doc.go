@@ -14,14 +14,18 @@
 // binary built with a plain `go build` on a fresh clone. A Go pause is about 1 MiB and
 // its bytes change with every Go release, so committing one would need a generator and
 // a verify step tied to one toolchain; compiling C or assembly at run time needs a
-// toolchain on the node. The program here is 112 bytes of x86-64 code and data whose source is
-// testdata/pause_amd64.s; the tests reassemble that source with the GNU assembler and
-// check it gives exactly these bytes, and run the program to check its behaviour.
-// Other architectures have no built-in pause yet (Program says so); their nodes need a
-// pause tarball among their images.
+// toolchain on the node. There is one program per architecture: 112 bytes of x86-64
+// code and data (source testdata/pause_amd64.s) and 128 bytes of AArch64 (source
+// testdata/pause_arm64.s), each in a static ELF file of two program headers. The tests
+// reassemble each source with the GNU assembler for its architecture (binutils, and
+// binutils-aarch64-linux-gnu on an amd64 host) and check it gives exactly the committed
+// bytes, and run each program, natively or under qemu's user-mode emulator (qemu-user),
+// to check its behaviour. The arm64 load segment is aligned to 64 KiB, so one file loads
+// on kernels with 4, 16 or 64 KiB pages. Other architectures have no built-in pause
+// (Program says so); their nodes need a pause tarball among their images.
 //
-// The image is reproducible: the same bytes, timestamps and config every time, so every
-// kite binary of the same Version imports the same image ID and a node that has it
-// imports nothing. Called by kubelet/images (imported at every agent start) and by
+// The image is reproducible: for an architecture, the same bytes, timestamps and config
+// every time, so every kite binary of the same Version imports the same image ID and a
+// node that has it imports nothing. Called by kubelet/images (imported at every agent start) and by
 // hack/images (pause.tar among the built tarballs).
 package pause

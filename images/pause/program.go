@@ -48,24 +48,99 @@ var amd64Code = []byte{
 	0x02, 0x40, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
 }
 
+// arm64Words is testdata/pause_arm64.s assembled (aarch64-linux-gnu-as; objcopy -O
+// binary -j .text), one little-endian word per instruction. Like the amd64 code it is
+// position independent: adr addresses the signal set relative to the pc. Results come
+// back in x0, so the signal compares look at w0 and wait4's at all of x0 (an errno is
+// negative in both).
+var arm64Words = []uint32{
+	0xd2800000, // mov x0, #0 (SIG_BLOCK)
+	0x100003a1, // adr x1, set
+	0xd2800002, // mov x2, #0 (no old set)
+	0xd2800103, // mov x3, #8 (sigset size)
+	0xd28010e8, // mov x8, #135 (rt_sigprocmask)
+	0xd4000001, // svc #0
+	// wait:
+	0x10000300, // adr x0, set
+	0xd2800001, // mov x1, #0 (no siginfo)
+	0xd2800002, // mov x2, #0 (no timeout)
+	0xd2800103, // mov x3, #8
+	0xd2801128, // mov x8, #137 (rt_sigtimedwait)
+	0xd4000001, // svc #0
+	0x7100441f, // cmp w0, #17 (SIGCHLD)
+	0x54000141, // b.ne stop
+	// reap:
+	0x92800000, // mov x0, #-1 (any child)
+	0xd2800001, // mov x1, #0 (no status)
+	0xd2800022, // mov x2, #1 (WNOHANG)
+	0xd2800003, // mov x3, #0 (no rusage)
+	0xd2802088, // mov x8, #260 (wait4)
+	0xd4000001, // svc #0
+	0xf100001f, // cmp x0, #0
+	0x54ffff2c, // b.gt reap (one reaped: try for another)
+	0x17fffff0, // b wait
+	// stop:
+	0x7100081f, // cmp w0, #2 (SIGINT)
+	0x54000060, // b.eq exit
+	0x71003c1f, // cmp w0, #15 (SIGTERM)
+	0x54fffd81, // b.ne wait (EINTR and the like)
+	// exit:
+	0xd2800000, // mov x0, #0 (status 0)
+	0xd2800bc8, // mov x8, #94 (exit_group)
+	0xd4000001, // svc #0
+	// set (already 8-byte aligned): SIGINT, SIGTERM and SIGCHLD, as for amd64
+	0x00014002, 0x00000000,
+}
+
 // ELF constants, from the System V ABI and the Linux ELF loader.
 const (
 	elfHeaderSize  = 64
 	progHeaderSize = 56
 	loadAddress    = 0x400000 // the conventional base of a static executable
 	machineX8664   = 62
+	machineAArch64 = 183
 	ptLoad         = 1
 	ptGNUStack     = 0x6474e551
 	pfX, pfW, pfR  = 1, 2, 4
 )
 
-// Program returns the pause executable for a Go GOARCH: a static ELF file of two
-// program headers (the code, read and execute; a non-executable stack) and the code.
+// target is what the program of one architecture is made of.
+type target struct {
+	code    []byte
+	machine uint16 // e_machine
+	// align is the load segment's p_align: a multiple of every page size the
+	// architecture's kernels use. arm64 kernels run with 4, 16 or 64 KiB pages, so 64
+	// KiB (what the arm64 GNU linker uses too); file offset 0 and loadAddress are
+	// multiples of it, which is what the loader needs to map the file.
+	align uint64
+}
+
+// targetFor returns the program's parts for a Go GOARCH, or false for an
+// architecture with no built-in program.
+func targetFor(goarch string) (target, bool) {
+	switch goarch {
+	case "amd64":
+		return target{code: amd64Code, machine: machineX8664, align: 0x1000}, true
+	case "arm64":
+		code := make([]byte, 0, 4*len(arm64Words))
+		for _, w := range arm64Words {
+			code = binary.LittleEndian.AppendUint32(code, w)
+		}
+		return target{code: code, machine: machineAArch64, align: 0x10000}, true
+	}
+	return target{}, false
+}
+
+// Program returns the pause executable for a Go GOARCH (amd64 or arm64): a static ELF
+// file of two program headers (the code, read and execute; a non-executable stack) and
+// the code. The code starts right after the headers, at offset 176, which keeps arm64's
+// instructions 4-byte and its signal set 8-byte aligned.
 func Program(goarch string) ([]byte, error) {
-	if goarch != "amd64" {
+	t, ok := targetFor(goarch)
+	if !ok {
 		return nil, fmt.Errorf("pause: no built-in pause program for %s", goarch)
 	}
-	code := amd64Code
+	code := t.code
 	const phnum = 2
 	codeOff := elfHeaderSize + phnum*progHeaderSize
 	size := codeOff + len(code)
@@ -76,7 +151,7 @@ func Program(goarch string) ([]byte, error) {
 	b = append(b, 0x7f, 'E', 'L', 'F', 2, 1, 1, 0)
 	b = append(b, make([]byte, 8)...) // ABI version and padding
 	b = le.AppendUint16(b, 2)         // e_type: ET_EXEC
-	b = le.AppendUint16(b, machineX8664)
+	b = le.AppendUint16(b, t.machine)
 	b = le.AppendUint32(b, 1) // e_version
 	b = le.AppendUint64(b, uint64(loadAddress+codeOff))
 	b = le.AppendUint64(b, elfHeaderSize) // e_phoff
@@ -91,7 +166,7 @@ func Program(goarch string) ([]byte, error) {
 
 	// The whole file is loaded at loadAddress, so the code's address is loadAddress
 	// plus its offset; nothing is writable.
-	b = progHeader(b, ptLoad, pfR|pfX, 0, loadAddress, uint64(size), 0x1000)
+	b = progHeader(b, ptLoad, pfR|pfX, 0, loadAddress, uint64(size), t.align)
 	// No PT_GNU_STACK would let some kernels map the stack executable.
 	b = progHeader(b, ptGNUStack, pfR|pfW, 0, 0, 0, 16)
 	return append(b, code...), nil

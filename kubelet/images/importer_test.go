@@ -161,6 +161,34 @@ func TestImportAllBringsTheBuiltinPause(t *testing.T) {
 	}
 }
 
+// An arm64 node gets the arm64 pause, not the amd64 one that the host running the test
+// would get by default.
+func TestImportAllBringsTheArm64PauseToAnArm64Node(t *testing.T) {
+	rt := &fakeRuntime{images: map[string]string{}}
+	cfg := Config{Lookup: rt.lookup, Import: rt.importFile, Arch: "arm64"}
+	res, err := ImportAll(context.Background(), cfg)
+	if err != nil || res != (Result{Imported: 1}) {
+		t.Fatalf("import: %+v, %v; want the pause image imported", res, err)
+	}
+	ids := map[string]string{}
+	for _, arch := range []string{"amd64", "arm64"} {
+		img, err := pause.Image(arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := img.ConfigName()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[arch] = id.String()
+	}
+	for _, n := range []string{pause.Name, pause.Upstream} {
+		if rt.images[n] != ids["arm64"] {
+			t.Errorf("runtime has %s as %q, want the arm64 image %s (amd64's is %s)", n, rt.images[n], ids["arm64"], ids["amd64"])
+		}
+	}
+}
+
 func TestNamesListsEveryTag(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.tar")
 	writeImage(t, path, "example.com/x:1", "example.com/x:2")
