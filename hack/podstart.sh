@@ -6,8 +6,12 @@
 # pod as a watch sees it (target for 100 pods: p50 < 1 s, p99 < 2 s), where the time
 # goes, and the RSS of kite, its containerd and the shims. The same rounds first run on
 # a server with one simulated node (no agent): the difference in RSS is the agent's
-# share (target: < 80 MiB with 100 pods). Extra arguments go to hack/podstart (-image,
-# -command, -concurrency). The figures depend on the machine's load: say so with them.
+# share (target: < 80 MiB with 100 pods). Then PACED (100) pods are created one every
+# INTERVAL (100ms), as upstream's node density test paces its pods, and reported in the
+# same tables (row "100 @100ms"). The CPU table gives the CPU per pod of the agent's
+# processes and the floor it sets: that CPU × pods / cores is the least time a burst can
+# take on this machine. Extra arguments go to hack/podstart (-image, -command,
+# -concurrency). The figures depend on the machine's load: say so with them.
 #
 # Only one node agent may run on a machine (it holds /run/kite/agent.lock); the server
 # is stopped by its PID and `kite server --cleanup` removes its pods, containerd state,
@@ -16,6 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-1,30,100}
+PACED=${PACED:-100}
+INTERVAL=${INTERVAL:-100ms}
 IMAGES_DIR=${IMAGES_DIR:-build/images}
 GO=${GO:-go}
 
@@ -78,7 +84,8 @@ kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 start_server "$work/data" --kubelet-port "$(free_port)" --images "$IMAGES_DIR"
 echo "== kite server with its node agent (pid $pid), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 set +e
-"$work/podstart" -kubeconfig "$work/data/kubeconfig" -pid "$pid" -log "$work/data.log" -rounds "$ROUNDS" -baseline-rss "$work/sim.rss" "$@"
+"$work/podstart" -kubeconfig "$work/data/kubeconfig" -pid "$pid" -log "$work/data.log" -rounds "$ROUNDS" \
+	-paced "$PACED" -interval "$INTERVAL" -baseline-rss "$work/sim.rss" "$@"
 status=$?
 set -e
 if [ $status -ne 0 ]; then

@@ -118,7 +118,12 @@ func TestFlags(t *testing.T) {
 	if len(o.rounds) != 3 || o.rounds[1] != 30 || strings.Join(o.command, " ") != "sleep 3600" {
 		t.Errorf("parsed %+v", o)
 	}
-	for _, bad := range [][]string{{"-kubeconfig", "kc", "-rounds", "1,x"}, {"-kubeconfig", "kc", "-rounds", "0"}, {"-kubeconfig", ""}} {
+	o, err = parseFlags([]string{"-kubeconfig", "kc", "-rounds", "", "-paced", "90", "-interval", "50ms"})
+	if err != nil || len(o.rounds) != 0 || len(o.paced) != 1 || o.paced[0] != 90 || o.interval != 50*time.Millisecond {
+		t.Errorf("paced only: parsed %+v, %v", o, err)
+	}
+	for _, bad := range [][]string{{"-kubeconfig", "kc", "-rounds", "1,x"}, {"-kubeconfig", "kc", "-rounds", "0"}, {"-kubeconfig", ""},
+		{"-kubeconfig", "kc", "-rounds", ""}, {"-kubeconfig", "kc", "-paced", "10", "-interval", "0s"}, {"-kubeconfig", "kc", "-paced", "-1"}} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted it", bad)
 		}
@@ -180,14 +185,75 @@ func TestCPUOfTheAgentsProcesses(t *testing.T) {
 	before := sampleCPUAt(root, 100)
 	// kite: utime+stime only (its containerd is alive, not in cutime); containerd and
 	// the shims with their reaped children (CNI plugins, runc).
-	if before.agent != 60+1 || before.containerd != 40+1+2+3 || before.shims[200] != 8+1+2+3 || before.machine != 100+5+50+7 {
+	if before.agent != (60+1)*tick || before.containerd != (40+1+2+3)*tick || before.shims[200] != (8+1+2+3)*tick || before.machine != (100+5+50+7)*tick {
 		t.Fatalf("sample %+v", before)
 	}
 	fakeProc(t, root, 100, 1, "kite", 160*1024, 160*1024, "kite", "server")
 	fakeProc(t, root, 201, 1, "containerd-shim", 9*1024, 9*1024, "containerd-shim-runc-v2", "-address", "/d/containerd/containerd.sock")
+	// The new shim's pod: its sandbox's and its container's processes (runc init
+	// became them), 4+1+2+3 and 5+1+2+3 ticks; another process's child is no pod.
+	fakeProc(t, root, 202, 201, "pause", 4*1024, 4*1024, "/pause")
+	fakeProc(t, root, 203, 201, "pause", 5*1024, 5*1024, "/pause")
+	fakeProc(t, root, 204, 100, "sh", 50*1024, 50*1024, "sh")
 	os.RemoveAll(filepath.Join(root, "200")) // its pod went
 	use := sampleCPUAt(root, 100).since(before)
-	if use.agent != 1 || use.containerd != 0 || use.shims != 0.15 {
-		t.Errorf("use %+v; want kite 1s, containerd 0, the new shim's 0.15s", use)
+	if use.agent != 1 || use.containerd != 0 || use.shims != 0.15 || use.pods != 0.21 {
+		t.Errorf("use %+v; want kite 1s, containerd 0, the new shim's 0.15s, its pods' 0.21s", use)
+	}
+	if got := use.total(); got < 1.359 || got > 1.361 {
+		t.Errorf("total %v, want 1.36s", got)
+	}
+}
+
+// A short-lived process's own time comes from its threads' scheduler time, not from
+// /proc/PID/stat's ticks, which round each of utime and stime down to 10 ms.
+func TestCPUCountsThreadsInNanoseconds(t *testing.T) {
+	root := t.TempDir()
+	fakeProc(t, root, 300, 1, "pause", 0, 0, "/pause") // 0+1 ticks of its own, 2+3 reaped
+	for tid, ns := range map[string]string{"300": "14500000", "301": "3000000"} {
+		dir := filepath.Join(root, "300", "task", tid)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "schedstat"), []byte(ns+" 100 3\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := procCPU(root, 300, false), int64(17500000); got != want {
+		t.Errorf("own time %d ns, want the threads' 17.5 ms, not the one tick", got)
+	}
+	if got, want := procCPU(root, 300, true), int64(17500000+5*tick); got != want {
+		t.Errorf("with reaped children %d ns, want %d", got, want)
+	}
+	// Without schedstat (threads gone, or an old kernel) the ticks stand.
+	fakeProc(t, root, 400, 1, "kite", 3*1024, 3*1024, "kite")
+	if got := procCPU(root, 400, false); got != 4*tick {
+		t.Errorf("ticks only: %d ns, want 4 ticks", got)
+	}
+}
+
+func TestCPUFloor(t *testing.T) {
+	// 100 pods at 150 ms each on 2 cores: 7.5 s at the least.
+	u := cpuUse{agent: 2, containerd: 5, shims: 4, pods: 4}
+	if got := u.floor(100, 2); got != 7500*time.Millisecond {
+		t.Errorf("floor = %v, want 7.5s", got)
+	}
+	if got := u.floor(0, 2); got != 0 {
+		t.Errorf("floor of no pods = %v", got)
+	}
+	rep := &report{}
+	rep.round(&roundResult{n: 100, pods: map[string]*podTimes{"a": {created: t0, ready: t0.Add(9 * time.Second)}},
+		took: 9 * time.Second, cpu: cpuUse{agent: 2, containerd: 5, shims: 4, pods: 4, machine: 17}})
+	var out strings.Builder
+	rep.print(&out)
+	if !strings.Contains(out.String(), "150 ms") {
+		t.Errorf("the CPU table lacks the 150 ms per pod:\n%s", out.String())
+	}
+	if got, want := floorLine(rep.rounds[0], 2), "CPU floor: 100 pods × 150 ms / 2 cores = 7.500s; the p99 < 2 s target allows 40 ms a pod: out of reach"; !strings.HasPrefix(got, want) {
+		t.Errorf("floor line %q, want %q…", got, want)
+	}
+	cheap := &roundResult{n: 100, cpu: cpuUse{agent: 1, containerd: 1}}
+	if got := floorLine(cheap, 2); !strings.HasSuffix(got, "allows 40 ms a pod: within reach") {
+		t.Errorf("20 ms a pod: %q", got)
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,13 +29,16 @@ type podTimes struct {
 
 // roundResult is what one round measured.
 type roundResult struct {
-	n     int
-	ns    string
-	pods  map[string]*podTimes
-	took  time.Duration // first create to last Ready
-	mem   memory        // with the round's pods running
-	cpu   cpuUse        // from the first create to the last Ready
-	clean time.Duration // the namespace's delete until it was gone
+	n int
+	// interval is the time between two creates of a paced round; 0 for a burst (all
+	// at once).
+	interval time.Duration
+	ns       string
+	pods     map[string]*podTimes
+	took     time.Duration // first create to last Ready
+	mem      memory        // with the round's pods running
+	cpu      cpuUse        // from the first create to the last Ready
+	clean    time.Duration // the namespace's delete until it was gone
 }
 
 // waitNode waits until a node is Ready: a fresh server's agent registers itself and
@@ -73,12 +78,21 @@ func podSpec(o options) corev1.PodSpec {
 	}
 }
 
-// runRound starts n pods in a fresh namespace, waits until all are Ready, samples the
-// memory, and deletes the namespace, waiting until it is gone.
-func runRound(ctx context.Context, c kubernetes.Interface, o options, n int) (*roundResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+// label names the round in the tables: its pod count, and its interval when paced.
+func (res *roundResult) label() string {
+	if res.interval > 0 {
+		return fmt.Sprintf("%d @%s", res.n, res.interval)
+	}
+	return fmt.Sprint(res.n)
+}
+
+// runRound starts n pods in a fresh namespace, all at once or one every interval,
+// waits until all are Ready, samples the memory, and deletes the namespace, waiting
+// until it is gone.
+func runRound(ctx context.Context, c kubernetes.Interface, o options, n int, interval time.Duration) (*roundResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout+time.Duration(n)*interval)
 	defer cancel()
-	res := &roundResult{n: n, ns: "kite-podstart-" + utilrand.String(5), pods: map[string]*podTimes{}}
+	res := &roundResult{n: n, interval: interval, ns: "kite-podstart-" + utilrand.String(5), pods: map[string]*podTimes{}}
 	for i := range n {
 		res.pods[fmt.Sprintf("p-%03d", i)] = &podTimes{}
 	}
@@ -134,12 +148,18 @@ func runRound(ctx context.Context, c kubernetes.Interface, o options, n int) (*r
 
 	cpuBefore := sampleCPU(o.pid)
 	start := time.Now()
-	if err := createPods(ctx, c, o, res, &mu); err != nil {
+	mark(o.marks, "start", n, start)
+	create := createPods
+	if interval > 0 {
+		create = createPaced
+	}
+	if err := create(ctx, c, o, res, &mu); err != nil {
 		return nil, err
 	}
 	select {
 	case <-allReady:
 		res.cpu = sampleCPU(o.pid).since(cpuBefore)
+		mark(o.marks, "ready", n, time.Now())
 	case <-ctx.Done():
 		mu.Lock()
 		have := readyCount
@@ -169,36 +189,92 @@ func runRound(ctx context.Context, c kubernetes.Interface, o options, n int) (*r
 // createPods creates the round's pods, o.concurrency at a time.
 func createPods(ctx context.Context, c kubernetes.Interface, o options, res *roundResult, mu *sync.Mutex) error {
 	names := make(chan string)
-	errs := make(chan error, o.concurrency)
+	errs := make(chan error, 1)
 	var wg sync.WaitGroup
 	for range min(o.concurrency, len(res.pods)) {
 		wg.Go(func() {
 			for name := range names {
-				p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": "kite-podstart"}}, Spec: podSpec(o)}
-				now := time.Now()
-				mu.Lock()
-				res.pods[name].created = now
-				mu.Unlock()
-				if _, err := c.CoreV1().Pods(res.ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
-					select {
-					case errs <- fmt.Errorf("creating pod %s: %w", name, err):
-					default:
-					}
-				}
+				createPod(ctx, c, o, res, mu, name, errs)
 			}
 		})
 	}
-	for name := range res.pods {
+	for _, name := range res.names() {
 		names <- name
 	}
 	close(names)
 	wg.Wait()
+	return firstError(errs)
+}
+
+// createPaced starts one create every res.interval, on a schedule that a slow create
+// does not push back (each runs in its own goroutine), as upstream's density test
+// paces its pods.
+func createPaced(ctx context.Context, c kubernetes.Interface, o options, res *roundResult, mu *sync.Mutex) error {
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, name := range res.names() {
+		if wait := time.Until(start.Add(time.Duration(i) * res.interval)); wait > 0 {
+			select {
+			case <-ctx.Done():
+				wg.Wait()
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+		wg.Go(func() { createPod(ctx, c, o, res, mu, name, errs) })
+	}
+	wg.Wait()
+	return firstError(errs)
+}
+
+// createPod creates one pod of the round, recording when; the first failure goes to
+// errs.
+func createPod(ctx context.Context, c kubernetes.Interface, o options, res *roundResult, mu *sync.Mutex, name string, errs chan<- error) {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": "kite-podstart"}}, Spec: podSpec(o)}
+	now := time.Now()
+	mu.Lock()
+	res.pods[name].created = now
+	mu.Unlock()
+	if _, err := c.CoreV1().Pods(res.ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+		select {
+		case errs <- fmt.Errorf("creating pod %s: %w", name, err):
+		default:
+		}
+	}
+}
+
+func firstError(errs <-chan error) error {
 	select {
 	case err := <-errs:
 		return err
 	default:
 		return nil
 	}
+}
+
+// names are the round's pod names in order (p-000, p-001, …).
+func (res *roundResult) names() []string {
+	out := make([]string, 0, len(res.pods))
+	for name := range res.pods {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// mark appends one line to the -marks file; without one it does nothing. A file that
+// cannot be written costs the profile its cut, not the round.
+func mark(path, what string, n int, at time.Time) {
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%s %d %d\n", what, n, at.UnixNano())
 }
 
 func podReady(p *corev1.Pod) bool {

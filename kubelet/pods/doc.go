@@ -17,7 +17,9 @@
 // fields, resources, service link variables, $(VAR) expansion; a reference to what does
 // not exist is a CreateContainerConfigError), its volume mounts (subPath, subPathExpr,
 // readOnly, propagation), the pod's managed /etc/hosts and a termination message file,
-// read into the status when it exits.
+// read into the status when it exits. The service link variables come from an informer
+// on every namespace's Services (services.go), as upstream's kubelet takes them from its
+// service lister, so a container start asks the API server nothing for them.
 //
 // Sidecars (init containers with restartPolicy Always, sidecar.go) are upstream's: the
 // next init container waits only until a sidecar has started (its startup probe

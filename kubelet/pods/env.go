@@ -213,21 +213,21 @@ func (m *Manager) podField(pod *corev1.Pod, path, podIP string) string {
 func (m *Manager) serviceEnv(ctx context.Context, pod *corev1.Pod) (*envList, error) {
 	byName := map[string]*corev1.Service{}
 	if pod.Spec.EnableServiceLinks == nil || *pod.Spec.EnableServiceLinks {
-		list, err := m.cfg.Client.CoreV1().Services(pod.Namespace).List(ctx, metav1.ListOptions{})
+		list, err := m.namespaceServices(ctx, pod.Namespace)
 		if err != nil {
 			return nil, fmt.Errorf("listing the services of namespace %s for the service environment: %w", pod.Namespace, err)
 		}
-		for i := range list.Items {
-			byName[list.Items[i].Name] = &list.Items[i]
+		for _, svc := range list {
+			byName[svc.Name] = svc
 		}
 	}
 	if _, ok := byName["kubernetes"]; !ok || pod.Namespace != metav1.NamespaceDefault {
-		svc, err := m.cfg.Client.CoreV1().Services(metav1.NamespaceDefault).Get(ctx, "kubernetes", metav1.GetOptions{})
-		switch {
-		case err == nil:
+		svc, err := m.kubernetesService(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w for the service environment", err)
+		}
+		if svc != nil {
 			byName["kubernetes"] = svc
-		case !apierrors.IsNotFound(err):
-			return nil, fmt.Errorf("reading the kubernetes service for the service environment: %w", err)
 		}
 	}
 	names := make([]string, 0, len(byName))

@@ -145,6 +145,9 @@ type Manager struct {
 	backoff map[string]*backoffEntry
 	// resizes is what the agent admitted and applied of in-place resizes.
 	resizes resizeState
+	// services serves the service link variables once Run has started its informer;
+	// nil before (services.go). Set before the workers start, read-only after.
+	services *serviceSource
 }
 
 // New checks the configuration and returns a Manager; Run starts it.
@@ -198,11 +201,17 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Every namespace's Services, for the containers' service link variables.
+	svcFactory := informers.NewSharedInformerFactory(m.cfg.Client, 0)
+	svcInformer := svcFactory.Core().V1().Services()
+	m.services = &serviceSource{lister: svcInformer.Lister(), synced: svcInformer.Informer().HasSynced}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
+	svcFactory.Start(ctx.Done())
+	defer svcFactory.Shutdown()
 	// The registration's HasSynced, not the informer's: only once the handler has seen
 	// every existing pod may a sandbox without a known pod be taken for an orphan.
-	if !cache.WaitForCacheSync(ctx.Done(), reg.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), reg.HasSynced, m.services.synced) {
 		return ctx.Err()
 	}
 	// Directories of pods deleted while the agent was down go now; the pods the
