@@ -6,6 +6,7 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -67,7 +68,43 @@ func policySource[P, B any](
 		}
 		return s.List(ctx, "", metav1.ListOptions{ResourceVersion: "0"})
 	}
+	// The kinds a paramKind may name: the built-in resources (custom resources are
+	// not parameter kinds yet), by apiVersion and kind.
+	kinds := map[schema.GroupVersionKind]schema.GroupResource{}
+	for _, r := range builtinResources() {
+		kinds[r.GroupVersionKind()] = r.GroupResource()
+	}
 	return admission.Source[P, B]{
+		Params: func(ctx context.Context, kind admissionregistrationv1.ParamKind, namespace, name string) ([]runtime.Object, bool, error) {
+			gv, err := schema.ParseGroupVersion(kind.APIVersion)
+			if err != nil {
+				return nil, false, err
+			}
+			gr, ok := kinds[gv.WithKind(kind.Kind)]
+			s := store(gr)
+			if !ok || s == nil {
+				return nil, false, fmt.Errorf("paramKind kind `%s, Kind=%s` not known", kind.APIVersion, kind.Kind)
+			}
+			namespaced := s.Resource().Namespaced
+			if !namespaced {
+				namespace = ""
+			}
+			if name != "" {
+				// As upstream, a parameter made a moment ago that the cache has not
+				// seen yet is read from the store.
+				obj, err := get(ctx, gr, namespace, name)
+				if err != nil {
+					return nil, namespaced, err
+				}
+				return []runtime.Object{obj}, namespaced, nil
+			}
+			l, err := s.List(ctx, namespace, metav1.ListOptions{})
+			if err != nil {
+				return nil, namespaced, err
+			}
+			objs, err := meta.ExtractList(l)
+			return objs, namespaced, err
+		},
 		Policies: func(ctx context.Context) ([]P, error) {
 			l, err := list(ctx, policies)
 			if err != nil {

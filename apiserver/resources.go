@@ -6,12 +6,12 @@ import (
 	"net"
 	"reflect"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -186,7 +186,7 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		}
 		return nil
 	}
-	runtimeClass := admission.RuntimeClass(func(ctx context.Context, name string) (*nodev1.RuntimeClass, error) {
+	runtimeClass, checkRuntimeClass := admission.RuntimeClass(func(ctx context.Context, name string) (*nodev1.RuntimeClass, error) {
 		obj, err := get(ctx, schema.GroupResource{Group: "node.k8s.io", Resource: "runtimeclasses"}, "", name)
 		if err != nil {
 			return nil, err
@@ -200,7 +200,7 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		}
 		return obj.(*corev1.ServiceAccount), nil
 	})
-	limitRanger := admission.LimitRanger(func(ctx context.Context, ns string) ([]corev1.LimitRange, error) {
+	limitRanger, checkLimits := admission.LimitRanger(func(ctx context.Context, ns string) ([]corev1.LimitRange, error) {
 		s := storeOf(stores, schema.GroupResource{Resource: "limitranges"})
 		if s == nil {
 			return nil, nil
@@ -212,7 +212,7 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		return l.(*corev1.LimitRangeList).Items, nil
 	})
 	priorityClasses := schema.GroupResource{Group: "scheduling.k8s.io", Resource: "priorityclasses"}
-	priority := admission.Priority(func(ctx context.Context, name string) (*schedulingv1.PriorityClass, error) {
+	priority, checkPriorityClass := admission.Priority(func(ctx context.Context, name string) (*schedulingv1.PriorityClass, error) {
 		obj, err := get(ctx, priorityClasses, "", name)
 		if err != nil {
 			return nil, err
@@ -229,15 +229,18 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 		}
 		return l.(*schedulingv1.PriorityClassList).Items, nil
 	})
+	defaultStorageClass := admission.DefaultStorageClass(func(ctx context.Context) ([]storagev1.StorageClass, error) {
+		s := storeOf(stores, schema.GroupResource{Group: "storage.k8s.io", Resource: "storageclasses"})
+		if s == nil {
+			return nil, nil
+		}
+		l, err := s.List(ctx, "", metav1.ListOptions{ResourceVersion: "0"})
+		if err != nil {
+			return nil, err
+		}
+		return l.(*storagev1.StorageClassList).Items, nil
+	})
 	lookup := func(gr schema.GroupResource) *registry.Store { return storeOf(stores, gr) }
-	policies, err := validatingPolicies(lookup, get)
-	if err != nil {
-		return nil, err
-	}
-	mutations, err := mutatingPolicies(lookup, get)
-	if err != nil {
-		return nil, err
-	}
 	webhooks, err := admissionWebhooks(lookup, get)
 	if err != nil {
 		return nil, err
@@ -248,30 +251,33 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 	}
 	for _, r := range builtinResources() {
 		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck, Webhooks: webhooks}
-		if gr := r.GroupResource(); gr == validatingWebhooksResource || gr == mutatingWebhooksResource {
+		if gr := r.GroupResource(); gr == validatingWebhooksResource || gr == mutatingWebhooksResource || gr == policiesResource || gr == mutatingPoliciesResource {
 			cfg.Admit, cfg.AdmitUpdate = checkWebhookConfig, checkWebhookConfigUpdate
 		}
 		quota := admission.ResourceQuota(quotaStore{func() *registry.Store { return storeOf(stores, schema.GroupResource{Resource: "resourcequotas"}) }}, r.GroupResource(), nil)
-		// Upstream's order: the built-in mutating steps, then mutating policies (Admit),
-		// then the mutating webhooks; after validation the validating policies
-		// (AdmitValidate), the validating webhooks, and quota last (AdmitQuota), so that
-		// policies and quota judge what the webhooks made and nothing refused is charged.
-		mutate := mutations.For(r.GroupVersionResource(), r.Kind)
-		policy := policies.For(r.GroupVersionResource(), r.Kind)
+		// Upstream's order: the built-in mutating steps (Admit), then the mutating
+		// policies and webhooks (Webhooks.Mutate); after validation the built-in
+		// validating steps (AdmitValidate), the validating policies and webhooks
+		// (Webhooks.Validate), and quota last (AdmitQuota), so that policies and quota
+		// judge what the webhooks made and nothing refused is charged.
 		if r.Group == "" && r.Resource == "pods" {
-			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger, admission.DefaultTolerationSeconds, priority, mutate)
-			cfg.AdmitValidate, cfg.AdmitQuota = policy, quota
+			cfg.Admit = admission.Chain(serviceAccount, runtimeClass, limitRanger, admission.DefaultTolerationSeconds, priority)
+			// The validating halves of LimitRanger and RuntimeClass judge the pod as the
+			// mutating webhooks left it.
+			cfg.AdmitValidate, cfg.AdmitQuota = admission.Chain(checkLimits, checkRuntimeClass), quota
 			// Upstream's DefaultTolerationSeconds also admits updates: a pod update
 			// that replaces the tolerations keeps the default ones.
 			cfg.AdmitUpdate = func(ctx context.Context, obj, _ runtime.Object) error {
 				return admission.DefaultTolerationSeconds(ctx, obj)
 			}
+		} else if r.Group == "" && r.Resource == "persistentvolumeclaims" {
+			// DefaultStorageClass is a built-in mutating step: before the policies.
+			cfg.Admit = defaultStorageClass
+			cfg.AdmitQuota = quota
 		} else if r.Namespaced && r.Resource != "events" {
-			cfg.Admit, cfg.AdmitValidate, cfg.AdmitQuota = mutate, policy, quota
-		} else if r.Group != admissionregistrationv1.GroupName {
-			// Upstream exempts the admission configuration itself, so that a policy
-			// cannot lock out its own repair.
-			cfg.Admit, cfg.AdmitValidate = mutate, policy
+			cfg.AdmitQuota = quota
+		} else if r.GroupResource() == priorityClasses {
+			cfg.AdmitValidate = checkPriorityClass
 		}
 		if r.GroupResource() == servicesResource {
 			alloc, err := serviceAllocator(st, stores, nil)
@@ -426,6 +432,7 @@ func subresourceActions(st storage.Interface, stores []*registry.Store, nodes re
 			return nil, nil, err
 		}
 		admitConnects(built, s)
+		admitWrites(built, s)
 		actions = append(actions, built...)
 	}
 

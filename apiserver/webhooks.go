@@ -10,12 +10,15 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"kite/apiserver/admission"
+	"kite/apiserver/openapi"
 	"kite/apiserver/registry"
 	"kite/apiserver/webhookclient"
 )
@@ -44,7 +47,19 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 	}
 	cached := metav1.ListOptions{ResourceVersion: "0"}
 	resolver := serviceResolver(list, get)
+	// The admission policies run with the webhooks, on every write (see
+	// admission.WebhookConfig).
+	validating, err := validatingPolicies(store, get)
+	if err != nil {
+		return nil, err
+	}
+	mutating, err := mutatingPolicies(store, get)
+	if err != nil {
+		return nil, err
+	}
 	return admission.NewWebhooks(admission.WebhookConfig{
+		ValidatingPolicies: validating,
+		MutatingPolicies:   mutating,
 		Mutating: func(ctx context.Context) ([]admissionregistrationv1.MutatingWebhookConfiguration, error) {
 			l, err := list(ctx, mutatingWebhooksResource, "", cached)
 			if err != nil {
@@ -94,15 +109,62 @@ func serviceResolver(list func(ctx context.Context, gr schema.GroupResource, ns 
 	}
 }
 
-// webhookConfigChecks is the admission of the webhook configurations themselves:
-// their match conditions must compile.
+// webhookConfigChecks is the admission of the webhook configurations and admission
+// policies themselves: their CEL expressions must compile.
 func webhookConfigChecks() (func(context.Context, runtime.Object) error, func(context.Context, runtime.Object, runtime.Object) error, error) {
-	check, err := admission.CheckMatchConditions()
+	conditions, err := admission.CheckMatchConditions()
 	if err != nil {
 		return nil, nil, err
 	}
-	return func(_ context.Context, obj runtime.Object) error { return check(obj) },
+	policies, err := admission.CheckPolicyExpressions()
+	if err != nil {
+		return nil, nil, err
+	}
+	check := func(obj runtime.Object) error {
+		if err := conditions(obj); err != nil {
+			return err
+		}
+		return policies(obj)
+	}
+	typeCheck, err := policyTypeCheck()
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(ctx context.Context, obj runtime.Object) error {
+			if err := check(obj); err != nil {
+				return err
+			}
+			return typeCheck(ctx, obj)
+		},
 		func(_ context.Context, obj, _ runtime.Object) error { return check(obj) }, nil
+}
+
+// policyTypeCheck type-checks a new ValidatingAdmissionPolicy against the schemas of
+// the built-in kinds (the OpenAPI models Kite serves) and records the outcome in its
+// status, as upstream's policy status controller does.
+func policyTypeCheck() (func(context.Context, runtime.Object) error, error) {
+	mapper := meta.NewDefaultRESTMapper(nil)
+	kinds := map[schema.GroupVersionKind]*registry.Resource{}
+	for _, r := range builtinResources() {
+		scope := meta.RESTScopeRoot
+		if r.Namespaced {
+			scope = meta.RESTScopeNamespace
+		}
+		singular := r.GroupVersionResource()
+		singular.Resource = r.SingularName
+		mapper.AddSpecific(r.GroupVersionKind(), r.GroupVersionResource(), singular, scope)
+		kinds[r.GroupVersionKind()] = r
+	}
+	return admission.TypeCheckPolicies(admission.TypeCheckConfig{
+		Mapper: mapper,
+		Models: func(gvk schema.GroupVersionKind) (map[string]*spec.Schema, error) {
+			r, ok := kinds[gvk]
+			if !ok || r.New == nil {
+				return nil, fmt.Errorf("no built-in kind %v", gvk)
+			}
+			return openapi.Models(r.New(), gvk)
+		},
+	})
 }
 
 // connectOptions are the options objects webhooks receive for the pod connect
@@ -143,6 +205,45 @@ func admitConnects(actions []*registry.Action, pods *registry.Store) {
 				return nil, err
 			}
 			return connect(ctx, namespace, name, req)
+		}
+	}
+}
+
+// admitWrites makes the actions that write a subresource of their own kind (scale,
+// binding, eviction) go through admission as upstream's subresource storage does:
+// the webhooks and policies see the request's body (a Scale, a Binding, an Eviction)
+// under the subresource's name, before the action stores anything.
+func admitWrites(actions []*registry.Action, parent *registry.Store) {
+	for _, a := range actions {
+		sub, kind := a.Subresource, a.Kind
+		if sub != "scale" && sub != "binding" && sub != "eviction" {
+			continue
+		}
+		if create := a.Create; create != nil {
+			a.Create = func(ctx context.Context, namespace, name string, obj runtime.Object, opts metav1.CreateOptions) (runtime.Object, error) {
+				k := kind
+				if gvk := obj.GetObjectKind().GroupVersionKind(); !gvk.Empty() {
+					k = gvk // a policy/v1beta1 Eviction is admitted as one
+				}
+				if err := parent.AdmitSubresource(ctx, admissionregistrationv1.Create, namespace, name, sub, k, obj, nil, &opts, len(opts.DryRun) > 0); err != nil {
+					return nil, err
+				}
+				return create(ctx, namespace, name, obj, opts)
+			}
+		}
+		if update := a.Update; update != nil {
+			a.Update = func(ctx context.Context, namespace, name string, change registry.Change, opts metav1.UpdateOptions) (runtime.Object, error) {
+				return update(ctx, namespace, name, func(current runtime.Object) (runtime.Object, error) {
+					obj, err := change(current)
+					if err != nil {
+						return nil, err
+					}
+					if err := parent.AdmitSubresource(ctx, admissionregistrationv1.Update, namespace, name, sub, kind, obj, current, &opts, len(opts.DryRun) > 0); err != nil {
+						return nil, err
+					}
+					return obj, nil
+				}, opts)
+			}
 		}
 	}
 }

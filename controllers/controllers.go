@@ -7,6 +7,7 @@ import (
 	"k8s.io/client-go/informers"
 
 	"kite/controllers/cronjob"
+	"kite/controllers/csrcleaner"
 	"kite/controllers/csrsigning"
 	"kite/controllers/daemonset"
 	"kite/controllers/deployment"
@@ -189,11 +190,17 @@ func (m *Manager) newControllers(_ context.Context, f informers.SharedInformerFa
 			Logger:     m.logger,
 		}))
 	}
+	add(csrcleaner.New(csrcleaner.Config{
+		Client: m.client,
+		CSRs:   f.Certificates().V1().CertificateSigningRequests(),
+		Logger: m.logger,
+	}))
 	if m.cfg.Signer != nil {
 		add(csrsigning.New(csrsigning.Config{
 			Client: m.client,
 			CSRs:   f.Certificates().V1().CertificateSigningRequests(),
 			Signer: m.cfg.Signer,
+			MaxTTL: m.cfg.SigningDuration,
 			Logger: m.logger,
 		}))
 	}

@@ -39,6 +39,9 @@ type Config struct {
 	// Signer signs node agents' certificate requests with the cluster CA (pki.LoadCA):
 	// the csrsigning controller runs only when it is set.
 	Signer csrsigning.Signer
+	// SigningDuration is the longest life of a certificate the csrsigning controller
+	// issues, as kube-controller-manager's --cluster-signing-duration (default a year).
+	SigningDuration time.Duration
 	// StorageDir is where the built-in local-path provisioner puts volumes on every
 	// node (<data-dir>/storage, absolute); it runs only when this is set. LocalNode
 	// names the node whose agent runs in this process ("" for none): the provisioner

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,7 +121,9 @@ func volumeGone(c kubernetes.Interface, name string) string {
 }
 
 // On a real node agent the volume is a directory under DATA-DIR/storage that a pod
-// running as any user can write, and it is removed with its claim.
+// running as any user can write, and it is removed with its claim: the provisioner
+// deletes the volume object, the node agent removes the directory and then the
+// volume's finalizer.
 func TestLocalPathOnNodeAgent(t *testing.T) {
 	requireNodeHost(t)
 	images := buildImages(t)
@@ -181,6 +184,16 @@ spec:
 	dir := filepath.Join(dataDir, "storage", "pvc-"+string(pvc.UID)+"_default_kite-lp")
 	if b, err := os.ReadFile(filepath.Join(dir, "f")); err != nil || string(b) != "hello\n" {
 		t.Fatalf("the volume's directory holds %q, %v", b, err)
+	}
+	// The agent announced its storage directory, and the volume waits for the agent
+	// to clean up after its deletion.
+	pv, err := c.CoreV1().PersistentVolumes().Get(ctx, "pvc-"+string(pvc.UID), metav1.GetOptions{})
+	if err != nil || !slices.Contains(pv.Finalizers, "kite.io/local-path-cleanup") {
+		t.Fatalf("volume %+v, %v: want the clean-up finalizer", pv, err)
+	}
+	if n, err := c.CoreV1().Nodes().Get(ctx, pv.Annotations["kite.io/local-path-node"], metav1.GetOptions{}); err != nil ||
+		n.Annotations["kite.io/local-path-storage-dir"] != filepath.Join(dataDir, "storage") {
+		t.Errorf("node %+v, %v: want the storage directory announced", n, err)
 	}
 
 	if err := c.CoreV1().Pods("default").Delete(ctx, "kite-lp-writer", metav1.DeleteOptions{}); err != nil {

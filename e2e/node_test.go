@@ -115,6 +115,14 @@ func hostLeftovers(dataDir string) []string {
 			}
 		}
 	}
+	// Kite's routes to other nodes' pod ranges carry protocol 75.
+	if out, err := exec.Command("ip", "-4", "route", "show", "table", "main", "proto", "75").Output(); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line != "" {
+				left = append(left, "route: "+line)
+			}
+		}
+	}
 	if dirs, _ := filepath.Glob("/sys/fs/cgroup/*/kite"); len(dirs) > 0 {
 		left = append(left, "cgroups "+strings.Join(dirs, " "))
 	}

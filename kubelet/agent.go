@@ -28,6 +28,7 @@ import (
 	"kite/kubelet/network"
 	"kite/kubelet/node"
 	"kite/kubelet/pods"
+	"kite/kubelet/volumes"
 )
 
 // SandboxImage is the pause image containerd is configured with; hack/images tags Kite's
@@ -67,6 +68,9 @@ type Config struct {
 	ServerPort  int
 	ServingCert tls.Certificate
 	ClientCAs   *x509.CertPool
+	// GetServingCert, when set, gives the serving certificate at each handshake (a
+	// renewed one: kubelet/certs), ServingCert being the one at start.
+	GetServingCert func() *tls.Certificate
 	// ContainerLogMaxSize, ContainerLogMaxFiles and ContainerLogMonitorInterval say
 	// when containers' logs are rotated and how many files each keeps (kubelet/logs;
 	// upstream's defaults, 10Mi, 5 and 10s, when zero).
@@ -253,6 +257,25 @@ func Run(ctx context.Context, cfg Config) error {
 	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events("")})
 	defer events.Shutdown()
 	recorder := events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: cfg.NodeName})
+
+	// The node's part of local-path volumes' Delete reclaim: their directories are
+	// here, under DATA-DIR/storage, where the provisioner is told to put them.
+	localPath, err := volumes.NewLocalPath(volumes.LocalPathConfig{
+		Client: client, Nodes: []string{n.Name}, StorageDir: filepath.Join(cfg.DataDir, "storage"),
+		Recorder: recorder, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	wg.Go(func() { localPath.Run(ctx) })
+
+	// Routes to the other nodes' pod CIDRs through their InternalIPs (network.Routes).
+	routes, err := network.NewRoutes(network.RoutesConfig{Client: client, NodeName: n.Name, PodCIDR: podCIDR,
+		ClusterCIDR: clusterCIDR, Recorder: recorder, Logger: log})
+	if err != nil {
+		return err
+	}
+	wg.Go(func() { routes.Run(ctx) })
 
 	rotator, err := logs.New(logs.Config{
 		Runtime: rt.Runtime, LogDir: l.podLogs(), MaxSize: cfg.ContainerLogMaxSize,

@@ -28,6 +28,7 @@ func serve(ctx context.Context, cfg Config, client kubernetes.Interface, rt *cri
 			})
 		},
 		Cert:      cfg.ServingCert,
+		GetCert:   cfg.GetServingCert,
 		ClientCAs: cfg.ClientCAs,
 		Logger:    log,
 	})

@@ -15,7 +15,8 @@ import (
 // is a struct whose every field is dynamic; building one makes a map. Everything else
 // is the default registry's.
 type objectTypes struct {
-	*types.Registry
+	types.Provider
+	types.Adapter
 }
 
 func isObjectType(name string) bool {
@@ -27,26 +28,26 @@ func (p objectTypes) FindStructType(name string) (*types.Type, bool) {
 	if isObjectType(name) {
 		return types.NewTypeTypeWithParam(types.NewObjectType(strings.TrimPrefix(name, "."))), true
 	}
-	return p.Registry.FindStructType(name)
+	return p.Provider.FindStructType(name)
 }
 
 func (p objectTypes) FindStructFieldNames(name string) ([]string, bool) {
 	if isObjectType(name) {
 		return nil, true
 	}
-	return p.Registry.FindStructFieldNames(name)
+	return p.Provider.FindStructFieldNames(name)
 }
 
 func (p objectTypes) FindStructFieldType(name, field string) (*types.FieldType, bool) {
 	if isObjectType(name) {
 		return &types.FieldType{Type: types.DynType}, true
 	}
-	return p.Registry.FindStructFieldType(name, field)
+	return p.Provider.FindStructFieldType(name, field)
 }
 
 func (p objectTypes) NewValue(name string, fields map[string]ref.Val) ref.Val {
 	if !isObjectType(name) {
-		return p.Registry.NewValue(name, fields)
+		return p.Provider.NewValue(name, fields)
 	}
 	m := make(map[string]any, len(fields))
 	for k, v := range fields {
@@ -56,7 +57,7 @@ func (p objectTypes) NewValue(name string, fields map[string]ref.Val) ref.Val {
 		}
 		m[k] = native
 	}
-	return p.Registry.NativeToValue(m)
+	return p.Adapter.NativeToValue(m)
 }
 
 // toNative turns a CEL value into the JSON-like Go value it stands for: maps with

@@ -5,20 +5,32 @@
 // never through storage.
 //
 // MutatingPolicies and ValidatingPolicies enforce MutatingAdmissionPolicies and
-// ValidatingAdmissionPolicies on creates (CEL over object, namespaceObject, request
-// and variables; no parameter resources yet), not for the admissionregistration
-// resources themselves. As upstream orders its plugins, mutating policies run after
-// the built-in mutating steps and before the mutating webhooks; validating policies
-// after the object passed validation, before the validating webhooks; quota last.
-// Webhooks and ValidatingAdmissionPolicy bindings with the Warn action warn the
-// client through kite/apiserver/warning.
+// ValidatingAdmissionPolicies (policy*.go: the walk over bindings, parameters and the
+// CEL input shared by both) on every write a Store admits: CREATE, UPDATE of an object
+// and its subresources, DELETE (oldObject set, object null) and CONNECT, with the
+// request's user (request.userInfo, extra included), match conditions, variables,
+// paramKind/paramRef parameters and upstream's CEL libraries. They run inside Webhooks
+// (WebhookConfig.MutatingPolicies, ValidatingPolicies), just before the mutating and the
+// validating webhooks, as upstream orders its plugins; like the webhooks they skip the
+// admissionregistration resources themselves. CheckPolicyExpressions refuses a policy
+// whose expressions do not compile; TypeCheckPolicies type-checks a new
+// ValidatingAdmissionPolicy against the schemas of the kinds it matches and writes
+// status.typeChecking. Kite has no audit log: audit annotations are evaluated and
+// dropped.
+//
+// The built-in steps with a validating half (LimitRanger, RuntimeClass, Priority for
+// PriorityClasses) return it beside the mutating one; the Store runs it as its
+// AdmitValidate hook, after the mutating webhooks, so that what a webhook set is
+// judged too.
 //
 // Webhooks (webhook*.go) calls the admission webhooks of the stored
-// MutatingWebhookConfigurations and ValidatingWebhookConfigurations. Unlike the steps
-// above it sees every write, not only creates: every Store calls it as its
+// MutatingWebhookConfigurations and ValidatingWebhookConfigurations. Unlike the
+// built-in steps it sees every write, not only creates: every Store calls it as its
 // registry.Webhooks (mutating before the write is validated, validating just before it
-// is stored) on CREATE, UPDATE (the object and its subresources) and DELETE, and the
-// pods' attach, exec and portforward actions on CONNECT. A webhook's Service is dialed
+// is stored) on CREATE, UPDATE (the object and its subresources) and DELETE, the
+// subresources with a body of their own (deployments/scale as a Scale, pods/binding
+// and pods/eviction) with that body, and the pods' attach, exec and portforward
+// actions on CONNECT. A webhook's Service is dialed
 // at a ready endpoint from its EndpointSlices (ServiceResolver); the webhook
 // configurations themselves never go to webhooks. CheckMatchConditions refuses a
 // configuration whose match conditions do not compile.

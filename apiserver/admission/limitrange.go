@@ -15,12 +15,38 @@ import (
 // LimitRangeLister returns the LimitRanges of a namespace.
 type LimitRangeLister func(ctx context.Context, namespace string) ([]corev1.LimitRange, error)
 
-// LimitRanger is upstream's LimitRanger admission plugin for pod creates: containers
-// get the default requests and limits of the namespace's Container limits, then every
-// container and the pod as a whole must respect their min, max and
-// maxLimitRequestRatio, else the pod is refused (403) with all the reasons.
-func LimitRanger(list LimitRangeLister) func(context.Context, runtime.Object) error {
-	return func(ctx context.Context, obj runtime.Object) error {
+// LimitRanger is upstream's LimitRanger admission plugin for pod creates, as its two
+// halves. mutate, a built-in mutating step, gives containers the default requests and
+// limits of the namespace's Container limits. validate, a validating step that runs
+// after the mutating webhooks (so that what they set is judged too), checks that every
+// container and the pod as a whole respect their min, max and maxLimitRequestRatio,
+// else refuses the pod (403) with all the reasons.
+func LimitRanger(list LimitRangeLister) (mutate, validate func(context.Context, runtime.Object) error) {
+	mutate = func(ctx context.Context, obj runtime.Object) error {
+		pod, ok := obj.(*corev1.Pod)
+		if !ok {
+			return nil
+		}
+		ranges, err := list(ctx, pod.Namespace)
+		if err != nil {
+			return err
+		}
+		for _, lr := range ranges {
+			for _, item := range lr.Spec.Limits {
+				if item.Type != corev1.LimitTypeContainer {
+					continue
+				}
+				for i := range pod.Spec.InitContainers {
+					applyDefaults(&pod.Spec.InitContainers[i].Resources, item)
+				}
+				for i := range pod.Spec.Containers {
+					applyDefaults(&pod.Spec.Containers[i].Resources, item)
+				}
+			}
+		}
+		return nil
+	}
+	validate = func(ctx context.Context, obj runtime.Object) error {
 		pod, ok := obj.(*corev1.Pod)
 		if !ok {
 			return nil
@@ -34,12 +60,6 @@ func LimitRanger(list LimitRangeLister) func(context.Context, runtime.Object) er
 			for _, item := range lr.Spec.Limits {
 				switch item.Type {
 				case corev1.LimitTypeContainer:
-					for i := range pod.Spec.InitContainers {
-						applyDefaults(&pod.Spec.InitContainers[i].Resources, item)
-					}
-					for i := range pod.Spec.Containers {
-						applyDefaults(&pod.Spec.Containers[i].Resources, item)
-					}
 					for _, c := range append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
 						problems = append(problems, check("Container", c.Resources.Requests, c.Resources.Limits, item)...)
 					}
@@ -54,6 +74,7 @@ func LimitRanger(list LimitRangeLister) func(context.Context, runtime.Object) er
 		}
 		return nil
 	}
+	return mutate, validate
 }
 
 // applyDefaults fills the requests and limits a container left out.

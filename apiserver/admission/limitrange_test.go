@@ -19,7 +19,8 @@ func TestLimitRanger(t *testing.T) {
 		Type: corev1.LimitTypeContainer, Min: rl("100m", "10Mi"), Max: rl("500m", "500Mi"),
 		Default: rl("500m", "500Mi"), DefaultRequest: rl("100m", "200Mi"),
 	}}}}
-	admit := LimitRanger(func(context.Context, string) ([]corev1.LimitRange, error) { return []corev1.LimitRange{lr}, nil })
+	mutate, validate := LimitRanger(func(context.Context, string) ([]corev1.LimitRange, error) { return []corev1.LimitRange{lr}, nil })
+	admit := Chain(mutate, validate)
 	pod := func(res corev1.ResourceRequirements) *corev1.Pod {
 		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Resources: res}}}}
 	}
@@ -47,5 +48,18 @@ func TestLimitRanger(t *testing.T) {
 	big := pod(corev1.ResourceRequirements{Requests: rl("500m", "500Mi"), Limits: rl("600m", "600Mi")})
 	if err := admit(context.Background(), big); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "maximum cpu usage per Container is 500m, but limit is 600m") {
 		t.Fatalf("above max: %v", err)
+	}
+	// The mutating half only defaults: the checks are the validating half's, which
+	// judges the pod as a mutating webhook left it.
+	if err := mutate(context.Background(), small); err != nil {
+		t.Fatalf("mutate refused: %v", err)
+	}
+	fine := pod(corev1.ResourceRequirements{})
+	if err := mutate(context.Background(), fine); err != nil {
+		t.Fatal(err)
+	}
+	fine.Spec.Containers[0].Resources.Limits[corev1.ResourceCPU] = resource.MustParse("2") // as a webhook might
+	if err := validate(context.Background(), fine); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "maximum cpu usage per Container is 500m, but limit is 2") {
+		t.Fatalf("validate after a webhook: %v", err)
 	}
 }

@@ -7,25 +7,28 @@ import (
 	"reflect"
 
 	"github.com/google/cel-go/cel"
-	"github.com/google/cel-go/common/types"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"kite/apiserver/registry"
 )
 
 // MutatingPolicySource is what MutatingPolicies reads.
 type MutatingPolicySource = Source[admissionregistrationv1.MutatingAdmissionPolicy, admissionregistrationv1.MutatingAdmissionPolicyBinding]
 
-// MutatingPolicies applies MutatingAdmissionPolicies on creates, as upstream's
-// MutatingAdmissionPolicy plugin: each binding whose policy matches the request runs
-// the policy's mutations in order, over object, namespaceObject, request and
-// variables. An ApplyConfiguration mutation is merged into the object (maps merge,
+// MutatingPolicies applies MutatingAdmissionPolicies, as upstream's
+// MutatingAdmissionPolicy plugin, on the creates and updates a Store admits: each
+// binding whose policy matches the request (as ValidatingPolicies matches, match
+// conditions included) runs the policy's mutations in order, over object, oldObject,
+// namespaceObject, request, params and variables, once per parameter object the
+// binding names. An ApplyConfiguration mutation is merged into the object (maps merge,
 // other values and lists replace: a simplification of upstream's server-side apply
-// merge, which merges keyed lists); a JSONPatch mutation is applied as RFC 6902.
-// Parameters (paramKind) are not supported: such bindings are skipped. A mutation that
-// fails refuses the request under the Fail failure policy (the default).
+// merge, which merges keyed lists); a JSONPatch mutation is applied as RFC 6902. A
+// mutation that fails refuses the request under the Fail failure policy (the default).
 type MutatingPolicies struct {
 	step *policyStep[admissionregistrationv1.MutatingAdmissionPolicy, admissionregistrationv1.MutatingAdmissionPolicyBinding]
 }
@@ -33,46 +36,99 @@ type MutatingPolicies struct {
 // NewMutatingPolicies returns the mutation step over src. Its expressions may build
 // Object{...} and JSONPatch{...} values (see objectTypes).
 func NewMutatingPolicies(src MutatingPolicySource) (*MutatingPolicies, error) {
-	step, err := newPolicyStep("MutatingPolicySource", src, bindMutating,
-		cel.CustomTypeProvider(objectTypes{types.NewEmptyRegistry()}))
+	opt, err := objectTypesOption()
+	if err != nil {
+		return nil, err
+	}
+	step, err := newPolicyStep("MutatingPolicySource", src, bindMutating, opt)
 	if err != nil {
 		return nil, err
 	}
 	return &MutatingPolicies{step: step}, nil
 }
 
+// objectTypesOption declares the Object and JSONPatch types of mutations over the
+// base environment's own types.
+func objectTypesOption() (cel.EnvOption, error) {
+	base, err := baseEnv()
+	if err != nil {
+		return nil, err
+	}
+	return cel.CustomTypeProvider(objectTypes{Provider: base.CELTypeProvider(), Adapter: base.CELTypeAdapter()}), nil
+}
+
 func bindMutating(policies []admissionregistrationv1.MutatingAdmissionPolicy, b *admissionregistrationv1.MutatingAdmissionPolicyBinding) binding[admissionregistrationv1.MutatingAdmissionPolicy] {
 	p := named(policies, b.Spec.PolicyName)
-	if p == nil || p.Spec.ParamKind != nil {
+	if p == nil {
 		return binding[admissionregistrationv1.MutatingAdmissionPolicy]{}
 	}
-	return binding[admissionregistrationv1.MutatingAdmissionPolicy]{policy: p, policyMatch: p.Spec.MatchConstraints, bindingMatch: b.Spec.MatchResources, ok: true}
+	return binding[admissionregistrationv1.MutatingAdmissionPolicy]{policy: p, policyMatch: p.Spec.MatchConstraints, bindingMatch: b.Spec.MatchResources,
+		conditions: p.Spec.MatchConditions, paramKind: p.Spec.ParamKind, paramRef: b.Spec.ParamRef, failClosed: failClosed(p.Spec.FailurePolicy), ok: true}
 }
 
-// For returns the admission step of creates of resource gvr.
-func (m *MutatingPolicies) For(gvr schema.GroupVersionResource, kind string) func(context.Context, runtime.Object) error {
+// For returns the admission step of creates of resource r (tests and callers that
+// admit a create alone).
+func (m *MutatingPolicies) For(r *registry.Resource) func(context.Context, runtime.Object) error {
 	return func(ctx context.Context, obj runtime.Object) error {
-		return m.admit(ctx, gvr, kind, obj)
+		acc, err := meta.Accessor(obj)
+		if err != nil {
+			return err
+		}
+		return m.Mutate(ctx, &registry.Attributes{Operation: admissionregistrationv1.Create, Resource: r,
+			Namespace: acc.GetNamespace(), Name: acc.GetName(), Object: obj})
 	}
 }
 
-func (m *MutatingPolicies) admit(ctx context.Context, gvr schema.GroupVersionResource, kind string, obj runtime.Object) error {
-	// Every matching policy mutates the one CEL input in turn, so each sees the
-	// object as the ones before it left it.
-	var in map[string]any
-	changed, err := m.step.each(ctx, gvr, kind, obj, func(p *admissionregistrationv1.MutatingAdmissionPolicy, b *admissionregistrationv1.MutatingAdmissionPolicyBinding, shared map[string]any) error {
-		in = shared
-		return m.mutate(p, b, in)
+// Mutate applies the policies that match the request a to a.Object, in place, and
+// sets a.Mutated when they changed it. Requests without an object (DELETE, CONNECT)
+// are left alone.
+func (m *MutatingPolicies) Mutate(ctx context.Context, a *registry.Attributes) error {
+	if a.Object == nil || a.Operation == admissionregistrationv1.Connect || a.Operation == admissionregistrationv1.Delete {
+		return nil
+	}
+	// Every matching policy mutates one object in turn, so each sees the object as
+	// the ones before it left it.
+	var current map[string]any
+	err := m.step.each(ctx, a, func(p *admissionregistrationv1.MutatingAdmissionPolicy, b *admissionregistrationv1.MutatingAdmissionPolicyBinding, in map[string]any, cfgErr error) error {
+		if cfgErr != nil {
+			return apierrors.NewForbidden(a.Resource.GroupResource(), a.Name,
+				fmt.Errorf("MutatingAdmissionPolicy '%s' with binding '%s' denied request: %w", p.Name, b.Name, cfgErr))
+		}
+		if current != nil {
+			in["object"] = current
+		}
+		if err := m.mutate(p, b, in); err != nil {
+			return err
+		}
+		current = in["object"].(map[string]any)
+		return nil
 	})
-	if err != nil || !changed {
+	if err != nil || current == nil {
 		return err
 	}
+	before, err := unstructuredOf(a.Object)
+	if err != nil {
+		return err
+	}
+	obj := a.Object
+	before.(map[string]any)["apiVersion"], before.(map[string]any)["kind"] = current["apiVersion"], current["kind"]
+	if reflect.DeepEqual(before, current) {
+		return nil
+	}
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		u.Object = current
+		a.Mutated = true
+		return nil
+	}
 	// The merged object replaces obj wholesale, so fields a mutation removed go too.
+	gvk := obj.GetObjectKind().GroupVersionKind()
 	v := reflect.ValueOf(obj).Elem()
 	v.Set(reflect.Zero(v.Type()))
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(in["object"].(map[string]any), obj); err != nil {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(current, obj); err != nil {
 		return apierrors.NewBadRequest(fmt.Sprintf("mutating admission policy produced an invalid object: %v", err))
 	}
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	a.Mutated = true
 	return nil
 }
 

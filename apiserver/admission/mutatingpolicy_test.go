@@ -8,8 +8,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
+
+	"kite/apiserver/registry"
 )
 
 func TestMutatingPolicies(t *testing.T) {
@@ -54,7 +55,7 @@ func TestMutatingPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admit := m.For(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "Deployment")
+	admit := m.For(&registry.Resource{Group: "apps", Version: "v1", Resource: "deployments", Kind: "Deployment", Namespaced: true})
 	d := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "on", Labels: map[string]string{"app": "x"}, Annotations: map[string]string{"keep": "me"}},
 		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To[int32](1), Paused: true},

@@ -3,6 +3,7 @@ package admission
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -11,34 +12,49 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/cel/environment"
+
+	"kite/apiserver/registry"
 )
 
 // This file is what the ValidatingAdmissionPolicy and MutatingAdmissionPolicy steps
 // have in common, as upstream's two plugins share one generic policy framework: the
-// source of policies and bindings, the walk over the bindings that match a create
-// (resource rules, object and namespace selectors), the CEL input of the request and
-// the cache of compiled expressions. Each step supplies only what its kind of policy
-// does with a match.
+// source of policies, bindings and parameters, the walk over the bindings that match a
+// request (resource rules, object and namespace selectors, match conditions), the
+// parameters each binding names, the CEL input of the request and the cache of
+// compiled expressions. Each step supplies only what its kind of policy does with a
+// match.
 
 // Source is what a policy step reads: policies of type P and bindings of type B as
-// stored, and a namespace (for namespaceObject and namespace selectors).
+// stored, a namespace (for namespaceObject and namespace selectors) and the parameter
+// objects bindings name.
 type Source[P, B any] struct {
 	Policies  func(ctx context.Context) ([]P, error)
 	Bindings  func(ctx context.Context) ([]B, error)
 	Namespace func(ctx context.Context, name string) (*corev1.Namespace, error)
+	// Params reads parameter objects of kind: the one called name in namespace
+	// (an apierrors NotFound error when there is none), or with name "" every one in
+	// namespace ("" for all namespaces). namespace is ignored for a cluster-scoped
+	// kind; namespaced tells the kind's scope. An unknown kind is an error. Optional:
+	// without it a binding of a policy with a paramKind fails to configure.
+	Params func(ctx context.Context, kind admissionregistrationv1.ParamKind, namespace, name string) (objs []runtime.Object, namespaced bool, err error)
 }
 
-// binding is one binding as the walk needs it: the policy it names, and where the
-// policy and the binding apply. ok is false when the step skips the binding (no such
-// policy, a paramKind, nothing for this step to do).
+// binding is one binding as the walk needs it: the policy it names, where the policy
+// and the binding apply, the policy's match conditions and parameter kind and the
+// binding's parameter reference. ok is false when the step skips the binding (no such
+// policy, nothing for this step to do).
 type binding[P any] struct {
 	policy                    *P
+	policyName                string
 	policyMatch, bindingMatch *admissionregistrationv1.MatchResources
+	conditions                []admissionregistrationv1.MatchCondition
+	paramKind                 *admissionregistrationv1.ParamKind
+	paramRef                  *admissionregistrationv1.ParamRef
+	failClosed                bool
 	ok                        bool
 }
 
@@ -51,67 +67,177 @@ type policyStep[P, B any] struct {
 }
 
 // newPolicyStep checks src (named what for the error) and makes the CEL environment
-// of policy expressions, with opts added.
+// of policy expressions: upstream's base environment (its libraries, optional types)
+// with the policy variables, and opts added.
 func newPolicyStep[P, B any](what string, src Source[P, B], bind func([]P, *B) binding[P], opts ...cel.EnvOption) (*policyStep[P, B], error) {
 	if src.Policies == nil || src.Bindings == nil || src.Namespace == nil {
 		return nil, fmt.Errorf("admission: %s needs Policies, Bindings and Namespace", what)
 	}
-	env, err := cel.NewEnv(append(opts,
+	env, err := policyEnv(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &policyStep[P, B]{src: src, bind: bind, progs: &programs{env: env, byExpr: map[string]cel.Program{}}}, nil
+}
+
+// policyEnv is the CEL environment of policy expressions, with opts added.
+func policyEnv(opts ...cel.EnvOption) (*cel.Env, error) {
+	env, err := baseEnv(append(opts,
 		cel.Variable("object", cel.DynType),
 		cel.Variable("oldObject", cel.DynType),
 		cel.Variable("namespaceObject", cel.DynType),
 		cel.Variable("request", cel.DynType),
 		cel.Variable("params", cel.DynType),
+		cel.Variable("authorizer", cel.DynType),
 		cel.Variable("variables", cel.MapType(cel.StringType, cel.DynType)),
 	)...)
 	if err != nil {
 		return nil, fmt.Errorf("admission: CEL environment: %w", err)
 	}
-	return &policyStep[P, B]{src: src, bind: bind, progs: &programs{env: env, byExpr: map[string]cel.Program{}}}, nil
+	return env, nil
 }
 
-// each calls visit, in binding order, for every binding whose policy and binding
-// both match a create of obj (a kind of resource gvr). in, the CEL input, is built on
-// the first match and handed to every visit. It reports whether anything matched.
-func (s *policyStep[P, B]) each(ctx context.Context, gvr schema.GroupVersionResource, kind string, obj runtime.Object, visit func(p *P, b *B, in map[string]any) error) (bool, error) {
+// baseEnv is upstream's CEL base environment for stored expressions, extended with
+// opts: the same libraries (strings, lists, regex, URLs, quantities, optional types)
+// as the expressions a policy or webhook was written for.
+func baseEnv(opts ...cel.EnvOption) (*cel.Env, error) {
+	base := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()).StoredExpressionsEnv()
+	return base.Extend(opts...)
+}
+
+// each calls visit, in binding order, once per parameter object (once when the
+// policy has no paramKind) of every binding whose policy and binding both match the
+// request a, and whose policy's match conditions hold. in is the CEL input of that
+// evaluation, a copy of its own. A binding that cannot be configured (its parameters
+// missing under parameterNotFoundAction Deny, say) or whose match conditions fail is
+// visited with err set and in nil, unless its policy fails open.
+func (s *policyStep[P, B]) each(ctx context.Context, a *registry.Attributes, visit func(p *P, b *B, in map[string]any, err error) error) error {
+	if exempt(a) {
+		return nil
+	}
 	policies, err := s.src.Policies(ctx)
 	if err != nil || len(policies) == 0 {
-		return false, err
+		return err
 	}
 	bindings, err := s.src.Bindings(ctx)
 	if err != nil || len(bindings) == 0 {
-		return false, err
+		return err
 	}
-	acc, err := meta.Accessor(obj)
+	ns, err := s.namespaceOf(ctx, a)
 	if err != nil {
-		return false, err
+		return err
 	}
-	var ns *corev1.Namespace
-	if name := acc.GetNamespace(); name != "" {
-		if ns, err = s.src.Namespace(ctx, name); err != nil {
-			return false, err
-		}
-	}
-	var in map[string]any
+	var base map[string]any
 	for i := range bindings {
 		b := &bindings[i]
 		bound := s.bind(policies, b)
 		if !bound.ok {
 			continue
 		}
-		if !matches(bound.policyMatch, gvr, acc, ns, true) || !matches(bound.bindingMatch, gvr, acc, ns, false) {
+		if !matches(bound.policyMatch, a, ns, true) || !matches(bound.bindingMatch, a, ns, false) {
 			continue
 		}
-		if in == nil {
-			if in, err = activation(obj, gvr, kind, ns, acc); err != nil {
-				return false, err
+		if base == nil {
+			if base, err = policyInput(ctx, a, ns); err != nil {
+				return err
 			}
 		}
-		if err := visit(bound.policy, b, in); err != nil {
-			return false, err
+		params, err := s.params(ctx, bound, a)
+		if err != nil {
+			if bound.failClosed {
+				if err := visit(bound.policy, b, nil, fmt.Errorf("failed to configure binding: %w", err)); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		for _, param := range params {
+			in := maps.Clone(base)
+			if in["params"], err = unstructuredOf(param); err != nil {
+				return err
+			}
+			ok, err := conditionsHold(s.progs, bound.conditions, in)
+			if err != nil && !bound.failClosed {
+				continue
+			}
+			if err != nil {
+				in = nil
+			} else if !ok {
+				continue
+			}
+			if err := visit(bound.policy, b, in, err); err != nil {
+				return err
+			}
 		}
 	}
-	return in != nil, nil
+	return nil
+}
+
+// namespaceOf reads the namespace of a namespaced request, nil otherwise (and for
+// the namespaces resource itself, as upstream).
+func (s *policyStep[P, B]) namespaceOf(ctx context.Context, a *registry.Attributes) (*corev1.Namespace, error) {
+	if !a.Resource.Namespaced || a.Namespace == "" {
+		return nil, nil
+	}
+	return s.src.Namespace(ctx, a.Namespace)
+}
+
+// params collects the parameter objects of a binding as upstream does: one nil when
+// the policy has no paramKind or the binding no paramRef; the named object, or those
+// its selector picks, from the request's namespace unless paramRef names one; none
+// found is an error under parameterNotFoundAction Deny.
+func (s *policyStep[P, B]) params(ctx context.Context, bound binding[P], a *registry.Attributes) ([]runtime.Object, error) {
+	kind, ref := bound.paramKind, bound.paramRef
+	if kind == nil || ref == nil {
+		return []runtime.Object{nil}, nil
+	}
+	if s.src.Params == nil {
+		return nil, fmt.Errorf("paramKind kind `%s` not known", kindString(kind))
+	}
+	if ref.Name != "" && ref.Selector != nil {
+		return nil, fmt.Errorf("paramRef.name and paramRef.selector are mutually exclusive")
+	}
+	namespace := a.Namespace
+	if ref.Namespace != "" {
+		namespace = ref.Namespace
+	}
+	objs, namespaced, err := s.src.Params(ctx, *kind, namespace, ref.Name)
+	switch {
+	case isNotFound(err):
+		objs = nil
+	case err != nil:
+		return nil, err
+	case !namespaced && ref.Namespace != "":
+		return nil, fmt.Errorf("paramRef.namespace must not be provided for a cluster-scoped `paramKind`")
+	case namespaced && namespace == "":
+		return nil, fmt.Errorf("cannot use namespaced paramRef in policy binding that matches cluster-scoped resources")
+	}
+	if ref.Name == "" {
+		sel := labels.Everything()
+		if ref.Selector != nil {
+			if sel, err = metav1.LabelSelectorAsSelector(ref.Selector); err != nil {
+				return nil, err
+			}
+		}
+		objs = slices.DeleteFunc(objs, func(o runtime.Object) bool {
+			l, _ := labelsOf(o)
+			return !sel.Matches(labels.Set(l))
+		})
+	}
+	if len(objs) == 0 && ref.ParameterNotFoundAction != nil && *ref.ParameterNotFoundAction == admissionregistrationv1.DenyAction {
+		return nil, fmt.Errorf("no params found for policy binding with `Deny` parameterNotFoundAction")
+	}
+	return objs, nil
+}
+
+func kindString(k *admissionregistrationv1.ParamKind) string {
+	return k.APIVersion + ", Kind=" + k.Kind
+}
+
+// conditionsHold evaluates a policy's match conditions over in, as webhooks' are
+// (conditionsMatch).
+func conditionsHold(progs *programs, conds []admissionregistrationv1.MatchCondition, in map[string]any) (bool, error) {
+	return conditionsMatch(progs, &hook{matchConditions: conds}, func() map[string]any { return in })
 }
 
 // named returns the item of items called name, or nil.
@@ -132,31 +258,6 @@ func failClosed(fp *admissionregistrationv1.FailurePolicyType) bool {
 	return fp == nil || *fp == admissionregistrationv1.Fail
 }
 
-// activation is the CEL input of a create of obj.
-func activation(obj runtime.Object, gvr schema.GroupVersionResource, kind string, ns *corev1.Namespace, acc metav1.Object) (map[string]any, error) {
-	object, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		return nil, err
-	}
-	object["apiVersion"] = schema.GroupVersion{Group: gvr.Group, Version: gvr.Version}.String()
-	object["kind"] = kind
-	var namespaceObject any
-	if ns != nil {
-		if namespaceObject, err = runtime.DefaultUnstructuredConverter.ToUnstructured(ns); err != nil {
-			return nil, err
-		}
-	}
-	request := map[string]any{
-		"kind":      map[string]any{"group": gvr.Group, "version": gvr.Version, "kind": kind},
-		"resource":  map[string]any{"group": gvr.Group, "version": gvr.Version, "resource": gvr.Resource},
-		"name":      acc.GetName(),
-		"namespace": acc.GetNamespace(),
-		"operation": string(admissionregistrationv1.Create),
-		"dryRun":    false,
-	}
-	return map[string]any{"object": object, "oldObject": nil, "namespaceObject": namespaceObject, "request": request, "params": nil}, nil
-}
-
 // programs compiles policy expressions in env once and keeps them by expression:
 // policies are read on every request, and compiling is the costly part.
 type programs struct {
@@ -165,24 +266,33 @@ type programs struct {
 	byExpr map[string]cel.Program
 }
 
-// eval runs expr on in; an error value is returned as an error.
-func (c *programs) eval(expr string, in map[string]any) (ref.Val, error) {
+// compile returns the program of expr.
+func (c *programs) compile(expr string) (cel.Program, error) {
 	c.mu.Lock()
 	prog, ok := c.byExpr[expr]
 	c.mu.Unlock()
-	if !ok {
-		ast, iss := c.env.Compile(expr)
-		if iss.Err() != nil {
-			return nil, iss.Err()
-		}
-		p, err := c.env.Program(ast)
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		c.byExpr[expr] = p
-		c.mu.Unlock()
-		prog = p
+	if ok {
+		return prog, nil
+	}
+	ast, iss := c.env.Compile(expr)
+	if iss.Err() != nil {
+		return nil, iss.Err()
+	}
+	p, err := c.env.Program(ast)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.byExpr[expr] = p
+	c.mu.Unlock()
+	return p, nil
+}
+
+// eval runs expr on in; an error value is returned as an error.
+func (c *programs) eval(expr string, in map[string]any) (ref.Val, error) {
+	prog, err := c.compile(expr)
+	if err != nil {
+		return nil, err
 	}
 	out, _, err := prog.Eval(in)
 	if err != nil {
@@ -201,31 +311,30 @@ func (c *programs) variables(vars []admissionregistrationv1.Variable, in map[str
 	in["variables"] = out
 	for _, v := range vars {
 		if val, err := c.eval(v.Expression, in); err == nil {
-			out[v.Name] = val.Value()
+			out[v.Name] = val
 		}
 	}
 }
 
-// matches reports whether a create of acc (a gvr, in namespace ns or cluster-scoped)
-// falls under m. A policy's constraints must name the resource; a binding without
-// resource rules takes every resource its policy matches.
-func matches(m *admissionregistrationv1.MatchResources, gvr schema.GroupVersionResource, acc metav1.Object, ns *corev1.Namespace, needRules bool) bool {
+// matches reports whether the request a (to a namespaced object in namespace ns, or a
+// cluster-scoped one) falls under m. A policy's constraints must name the resource; a
+// binding without resource rules takes every resource its policy matches.
+func matches(m *admissionregistrationv1.MatchResources, a *registry.Attributes, ns *corev1.Namespace, needRules bool) bool {
 	if m == nil {
 		return !needRules
 	}
+	covers := func(r admissionregistrationv1.NamedRuleWithOperations) bool {
+		return ruleCovers(r.RuleWithOperations, a) && (len(r.ResourceNames) == 0 || slices.Contains(r.ResourceNames, a.Name))
+	}
 	if needRules || len(m.ResourceRules) > 0 {
-		if !slices.ContainsFunc(m.ResourceRules, func(r admissionregistrationv1.NamedRuleWithOperations) bool {
-			return ruleMatches(r, gvr, acc.GetName())
-		}) {
+		if !slices.ContainsFunc(m.ResourceRules, covers) {
 			return false
 		}
 	}
-	if slices.ContainsFunc(m.ExcludeResourceRules, func(r admissionregistrationv1.NamedRuleWithOperations) bool {
-		return ruleMatches(r, gvr, acc.GetName())
-	}) {
+	if slices.ContainsFunc(m.ExcludeResourceRules, covers) {
 		return false
 	}
-	if !selects(m.ObjectSelector, acc.GetLabels()) {
+	if !objectSelects(m.ObjectSelector, a) {
 		return false
 	}
 	// Cluster-scoped objects are not subject to a namespace selector, as upstream,
@@ -233,26 +342,15 @@ func matches(m *admissionregistrationv1.MatchResources, gvr schema.GroupVersionR
 	if ns != nil {
 		return selects(m.NamespaceSelector, ns.Labels)
 	}
-	if gvr.Group == "" && gvr.Resource == "namespaces" {
-		return selects(m.NamespaceSelector, acc.GetLabels())
+	if a.Resource.Group == "" && a.Resource.Resource == "namespaces" && a.Subresource == "" {
+		obj := a.Object
+		if obj == nil || a.Operation == admissionregistrationv1.Connect {
+			obj = a.OldObject
+		}
+		l, _ := labelsOf(obj)
+		return selects(m.NamespaceSelector, l)
 	}
 	return true
-}
-
-func ruleMatches(r admissionregistrationv1.NamedRuleWithOperations, gvr schema.GroupVersionResource, name string) bool {
-	has := func(list []string, v string) bool { return slices.Contains(list, "*") || slices.Contains(list, v) }
-	if !slices.ContainsFunc(r.Operations, func(op admissionregistrationv1.OperationType) bool {
-		return op == admissionregistrationv1.OperationAll || op == admissionregistrationv1.Create
-	}) {
-		return false
-	}
-	if !has(r.APIGroups, gvr.Group) || !has(r.APIVersions, gvr.Version) {
-		return false
-	}
-	if !has(r.Resources, gvr.Resource) && !slices.Contains(r.Resources, "*/*") {
-		return false
-	}
-	return len(r.ResourceNames) == 0 || slices.Contains(r.ResourceNames, name)
 }
 
 // selects applies a label selector; nil selects everything, as upstream's default

@@ -8,6 +8,7 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // PriorityClassGetter returns a PriorityClass, or an error matching
@@ -22,8 +23,26 @@ type (
 // priorityClassName resolves to spec.priority and spec.preemptionPolicy; a pod naming
 // none gets the class marked globalDefault, or priority 0. A class that does not exist,
 // or a priority set in the pod other than its class's, is refused (403).
-func Priority(get PriorityClassGetter, list PriorityClassLister) func(context.Context, runtime.Object) error {
-	return func(ctx context.Context, obj runtime.Object) error {
+//
+// validate is the plugin's validating half, for PriorityClass creates: a class marked
+// globalDefault is refused (403) while another one is, as only one default may exist.
+func Priority(get PriorityClassGetter, list PriorityClassLister) (mutate, validate func(context.Context, runtime.Object) error) {
+	validate = func(ctx context.Context, obj runtime.Object) error {
+		pc, ok := obj.(*schedulingv1.PriorityClass)
+		if !ok || !pc.GlobalDefault {
+			return nil
+		}
+		all, err := list(ctx)
+		if err != nil {
+			return err
+		}
+		if d := globalDefault(all); d != nil && d.Name != pc.Name {
+			return apierrors.NewForbidden(schema.GroupResource{Group: schedulingv1.GroupName, Resource: "priorityclasses"}, pc.Name,
+				fmt.Errorf("PriorityClass %v is already marked as default. Only one default can exist", d.Name))
+		}
+		return nil
+	}
+	mutate = func(ctx context.Context, obj runtime.Object) error {
 		pod, ok := obj.(*corev1.Pod)
 		if !ok {
 			return nil
@@ -70,6 +89,7 @@ func Priority(get PriorityClassGetter, list PriorityClassLister) func(context.Co
 		pod.Spec.PreemptionPolicy = &policy
 		return nil
 	}
+	return mutate, validate
 }
 
 // globalDefault is the class marked globalDefault; of several (possible after races

@@ -28,7 +28,7 @@ func TestPriority(t *testing.T) {
 			return nil, apierrors.NewNotFound(schema.GroupResource{Group: "scheduling.k8s.io", Resource: "priorityclasses"}, name)
 		}
 		list := func(context.Context) ([]schedulingv1.PriorityClass, error) { return all, nil }
-		a := Priority(get, list)
+		a, _ := Priority(get, list)
 		return func(ctx context.Context, p *corev1.Pod) error { return a(ctx, p) }
 	}
 	ctx := context.Background()
@@ -66,5 +66,25 @@ func TestPriority(t *testing.T) {
 	err = admit(classes)(ctx, p)
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 1000") {
 		t.Errorf("mismatched priority: %v", err)
+	}
+}
+
+// Only one PriorityClass may be the global default, as upstream's validating half says.
+func TestPriorityClassDefault(t *testing.T) {
+	all := []schedulingv1.PriorityClass{{ObjectMeta: metav1.ObjectMeta{Name: "base"}, Value: 7, GlobalDefault: true}}
+	_, validate := Priority(nil, func(context.Context) ([]schedulingv1.PriorityClass, error) { return all, nil })
+	for _, c := range []struct {
+		name string
+		pc   *schedulingv1.PriorityClass
+		want string
+	}{
+		{"second default", &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "other"}, GlobalDefault: true}, "PriorityClass base is already marked as default. Only one default can exist"},
+		{"not a default", &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "other"}}, ""},
+		{"the default itself", &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "base"}, GlobalDefault: true}, ""},
+	} {
+		err := validate(context.Background(), c.pc)
+		if c.want == "" && err != nil || c.want != "" && (!apierrors.IsForbidden(err) || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
 	}
 }

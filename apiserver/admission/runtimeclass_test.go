@@ -20,12 +20,13 @@ func TestRuntimeClass(t *testing.T) {
 			Overhead:   &nodev1.Overhead{PodFixed: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m")}},
 			Scheduling: &nodev1.Scheduling{NodeSelector: map[string]string{"sandbox": "kata"}}},
 	}
-	admit := RuntimeClass(func(_ context.Context, name string) (*nodev1.RuntimeClass, error) {
+	mutate, validate := RuntimeClass(func(_ context.Context, name string) (*nodev1.RuntimeClass, error) {
 		if rc, ok := classes[name]; ok {
 			return rc, nil
 		}
 		return nil, apierrors.NewNotFound(schema.GroupResource{Group: "node.k8s.io", Resource: "runtimeclasses"}, name)
 	})
+	admit := Chain(mutate, validate)
 	pod := func(class string) *corev1.Pod {
 		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Spec: corev1.PodSpec{RuntimeClassName: ptr.To(class)}}
 	}
@@ -48,5 +49,18 @@ func TestRuntimeClass(t *testing.T) {
 	}
 	if err := admit(context.Background(), &corev1.Pod{}); err != nil {
 		t.Fatalf("pod without a class: %v", err)
+	}
+	// The validating half judges the overhead as a mutating webhook left it.
+	changed := pod("kata")
+	if err := mutate(context.Background(), changed); err != nil {
+		t.Fatal(err)
+	}
+	changed.Spec.Overhead[corev1.ResourceCPU] = resource.MustParse("1")
+	if err := validate(context.Background(), changed); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead") {
+		t.Fatalf("changed overhead: %v", err)
+	}
+	added := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Spec: corev1.PodSpec{Overhead: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}}}
+	if err := validate(context.Background(), added); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "Pod Overhead set without corresponding RuntimeClass defined Overhead") {
+		t.Fatalf("overhead without a class: %v", err)
 	}
 }

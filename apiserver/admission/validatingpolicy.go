@@ -3,33 +3,38 @@ package admission
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
+	"github.com/google/cel-go/common/types"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"kite/apiserver/registry"
 	"kite/apiserver/warning"
 )
 
 // PolicySource is what ValidatingPolicies reads.
 type PolicySource = Source[admissionregistrationv1.ValidatingAdmissionPolicy, admissionregistrationv1.ValidatingAdmissionPolicyBinding]
 
-// ValidatingPolicies enforces ValidatingAdmissionPolicies on creates, as upstream's
-// ValidatingAdmissionPolicy plugin: each binding whose policy matches the request
-// (resource rules, namespace and object selectors, of the policy and of the binding)
-// evaluates the policy's CEL validations over object, namespaceObject, request and
-// variables; a false validation with the Deny action refuses the object with the
-// validation's reason (422 Invalid unless it says otherwise), and with the Warn action
-// each false validation warns the client (kite/apiserver/warning), in upstream's
-// words. Every binding is evaluated even after one refused, so that all warnings
-// reach the client; the first refusal is the answer. Parameters (paramKind) and audit
-// annotations are not supported: a binding of a policy with a paramKind, or with the
-// Audit action only, is skipped. Compiled programs are kept by expression.
+// ValidatingPolicies enforces ValidatingAdmissionPolicies, as upstream's
+// ValidatingAdmissionPolicy plugin, on every write a Store admits (CREATE, UPDATE of
+// the object and its subresources, DELETE, CONNECT): each binding whose policy matches
+// the request (resource rules with operations and subresources, namespace and object
+// selectors, of the policy and of the binding; then the policy's match conditions)
+// evaluates the policy's CEL validations over object, oldObject, namespaceObject,
+// request, params and variables, once per parameter object the binding names. A false
+// validation with the Deny action refuses the request with the validation's reason (422
+// Invalid unless it says otherwise), and with the Warn action each false validation
+// warns the client (kite/apiserver/warning), in upstream's words. Every binding is
+// evaluated even after one refused, so that all warnings reach the client; the first
+// refusal is the answer. Kite keeps no audit log: audit annotations are evaluated
+// (one that fails refuses the request under failurePolicy Fail, as upstream) and then
+// dropped, and a binding with the Audit action only has no effect. Compiled programs
+// are kept by expression.
 type ValidatingPolicies struct {
 	step *policyStep[admissionregistrationv1.ValidatingAdmissionPolicy, admissionregistrationv1.ValidatingAdmissionPolicyBinding]
 }
@@ -43,32 +48,50 @@ func NewValidatingPolicies(src PolicySource) (*ValidatingPolicies, error) {
 	return &ValidatingPolicies{step: step}, nil
 }
 
-// bindValidating skips bindings with neither the Deny nor the Warn action: Audit is
-// not supported, so such a binding has no effect.
+// bindValidating skips bindings with neither the Deny nor the Warn action: Kite has
+// no audit log, so such a binding has no effect.
 func bindValidating(policies []admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding) binding[admissionregistrationv1.ValidatingAdmissionPolicy] {
 	p := named(policies, b.Spec.PolicyName)
 	acts := b.Spec.ValidationActions
-	if p == nil || p.Spec.ParamKind != nil || !slices.Contains(acts, admissionregistrationv1.Deny) && !slices.Contains(acts, admissionregistrationv1.Warn) {
+	if p == nil || !slices.Contains(acts, admissionregistrationv1.Deny) && !slices.Contains(acts, admissionregistrationv1.Warn) {
 		return binding[admissionregistrationv1.ValidatingAdmissionPolicy]{}
 	}
-	return binding[admissionregistrationv1.ValidatingAdmissionPolicy]{policy: p, policyMatch: p.Spec.MatchConstraints, bindingMatch: b.Spec.MatchResources, ok: true}
+	return binding[admissionregistrationv1.ValidatingAdmissionPolicy]{policy: p, policyMatch: p.Spec.MatchConstraints, bindingMatch: b.Spec.MatchResources,
+		conditions: p.Spec.MatchConditions, paramKind: p.Spec.ParamKind, paramRef: b.Spec.ParamRef, failClosed: failClosed(p.Spec.FailurePolicy), ok: true}
 }
 
-// For returns the admission step of creates of resource gvr.
-func (v *ValidatingPolicies) For(gvr schema.GroupVersionResource, kind string) func(context.Context, runtime.Object) error {
+// For returns the admission step of creates of resource r (tests and callers that
+// admit a create alone).
+func (v *ValidatingPolicies) For(r *registry.Resource) func(context.Context, runtime.Object) error {
 	return func(ctx context.Context, obj runtime.Object) error {
-		var refused error
-		_, err := v.step.each(ctx, gvr, kind, obj, func(p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, in map[string]any) error {
-			if err := v.evaluate(ctx, p, b, in); err != nil && refused == nil {
-				refused = err
-			}
-			return nil
-		})
+		acc, err := meta.Accessor(obj)
 		if err != nil {
 			return err
 		}
-		return refused
+		return v.Validate(ctx, &registry.Attributes{Operation: admissionregistrationv1.Create, Resource: r,
+			Namespace: acc.GetNamespace(), Name: acc.GetName(), Object: obj})
 	}
+}
+
+// Validate judges the request a by the policies that match it.
+func (v *ValidatingPolicies) Validate(ctx context.Context, a *registry.Attributes) error {
+	var refused error
+	err := v.step.each(ctx, a, func(p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, in map[string]any, cfgErr error) error {
+		if cfgErr != nil {
+			if refused == nil {
+				refused = deny(p, b, admissionregistrationv1.Validation{}, cfgErr.Error())
+			}
+			return nil
+		}
+		if err := v.evaluate(ctx, p, b, in); err != nil && refused == nil {
+			refused = err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return refused
 }
 
 // failure is one validation that did not hold, with the message to give.
@@ -81,7 +104,7 @@ type failure struct {
 // hold warns (with the Warn action), and the first refuses (with Deny). base is
 // shared by the bindings, so each evaluation works on a copy.
 func (v *ValidatingPolicies) evaluate(ctx context.Context, p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, base map[string]any) error {
-	failures := v.failures(p, maps.Clone(base))
+	failures := v.failures(p, base)
 	if len(failures) == 0 {
 		return nil
 	}
@@ -97,7 +120,8 @@ func (v *ValidatingPolicies) evaluate(ctx context.Context, p *admissionregistrat
 }
 
 // failures runs p's variables, then all its validations in order (as upstream, so
-// that each can warn), and returns those that are not true.
+// that each can warn), and returns those that are not true; then its audit
+// annotations, of which one that fails is a failure under failurePolicy Fail.
 func (v *ValidatingPolicies) failures(p *admissionregistrationv1.ValidatingAdmissionPolicy, in map[string]any) []failure {
 	progs := v.step.progs
 	progs.variables(p.Spec.Variables, in)
@@ -131,6 +155,22 @@ func (v *ValidatingPolicies) failures(p *admissionregistrationv1.ValidatingAdmis
 			msg = fmt.Sprintf("failed expression: %s", strings.TrimSpace(val.Expression))
 		}
 		out = append(out, failure{val, msg})
+	}
+	for _, an := range p.Spec.AuditAnnotations {
+		res, err := progs.eval(an.ValueExpression, in)
+		if err == nil {
+			switch res.Value().(type) {
+			case string:
+				continue
+			}
+			if res == types.NullValue {
+				continue
+			}
+			err = fmt.Errorf("valueExpression must evaluate to a string or null")
+		}
+		if fail {
+			out = append(out, failure{admissionregistrationv1.Validation{}, fmt.Sprintf("valueExpression '%s' resulted in error: %v", an.ValueExpression, err)})
+		}
 	}
 	return out
 }

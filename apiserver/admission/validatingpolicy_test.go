@@ -10,8 +10,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
+
+	"kite/apiserver/registry"
 )
 
 func TestValidatingPolicies(t *testing.T) {
@@ -59,8 +60,8 @@ func TestValidatingPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deployments := v.For(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "Deployment")
-	replicaSets := v.For(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, "ReplicaSet")
+	deployments := v.For(&registry.Resource{Group: "apps", Version: "v1", Resource: "deployments", Kind: "Deployment", Namespaced: true})
+	replicaSets := v.For(&registry.Resource{Group: "apps", Version: "v1", Resource: "replicasets", Kind: "ReplicaSet", Namespaced: true})
 	deployment := func(ns string, replicas int32) *appsv1.Deployment {
 		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: ns}, Spec: appsv1.DeploymentSpec{Replicas: ptr.To(replicas)}}
 	}

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"kite/apiserver/registry"
 	"kite/apiserver/warning"
 )
 
@@ -47,7 +48,7 @@ func TestValidatingPolicyWarnAction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admit := v.For(corev1.SchemeGroupVersion.WithResource("configmaps"), "ConfigMap")
+	admit := v.For(&registry.Resource{Version: "v1", Resource: "configmaps", Kind: "ConfigMap", Namespaced: true})
 	bare := func() *corev1.ConfigMap {
 		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns"}}
 	}

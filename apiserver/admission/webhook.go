@@ -29,6 +29,13 @@ type WebhookConfig struct {
 	Resolve ResolveFunc
 	// Logger records webhooks that failed open. Default: slog.Default().
 	Logger *slog.Logger
+	// MutatingPolicies and ValidatingPolicies, when set, run just before the mutating
+	// and the validating webhooks, as upstream orders its plugins
+	// (MutatingAdmissionPolicy, MutatingAdmissionWebhook; ValidatingAdmissionPolicy,
+	// ValidatingAdmissionWebhook): every Store then enforces the policies on every
+	// write, as it calls the webhooks.
+	MutatingPolicies   *MutatingPolicies
+	ValidatingPolicies *ValidatingPolicies
 }
 
 // Webhooks calls the admission webhooks of the stored MutatingWebhookConfigurations
@@ -72,6 +79,11 @@ func NewWebhooks(cfg WebhookConfig) (*Webhooks, error) {
 func (w *Webhooks) Mutate(ctx context.Context, a *registry.Attributes) error {
 	if exempt(a) {
 		return nil
+	}
+	if w.cfg.MutatingPolicies != nil {
+		if err := w.cfg.MutatingPolicies.Mutate(ctx, a); err != nil {
+			return err
+		}
 	}
 	configs, err := w.cfg.Mutating(ctx)
 	if err != nil || len(configs) == 0 {
@@ -142,6 +154,11 @@ func (w *Webhooks) mutateOnce(ctx context.Context, h *hook, a *registry.Attribut
 func (w *Webhooks) Validate(ctx context.Context, a *registry.Attributes) error {
 	if exempt(a) {
 		return nil
+	}
+	if w.cfg.ValidatingPolicies != nil {
+		if err := w.cfg.ValidatingPolicies.Validate(ctx, a); err != nil {
+			return err
+		}
 	}
 	configs, err := w.cfg.Validating(ctx)
 	if err != nil || len(configs) == 0 {

@@ -19,7 +19,7 @@ import (
 
 // newMatchPrograms makes the CEL environment of match conditions.
 func newMatchPrograms() (*programs, error) {
-	env, err := cel.NewEnv(
+	env, err := baseEnv(
 		cel.Variable("object", cel.DynType),
 		cel.Variable("oldObject", cel.DynType),
 		cel.Variable("request", cel.DynType),

@@ -124,20 +124,7 @@ func labelsOf(obj runtime.Object) (map[string]string, bool) {
 // objectSelected applies a webhook's object selector: either the new or the old object
 // must match, as upstream.
 func objectSelected(h *hook, a *registry.Attributes) bool {
-	if h.objectSelector == nil || isEmptySelector(h.objectSelector) {
-		return true
-	}
-	if a.Operation == admissionregistrationv1.Connect {
-		// Connect options carry no labels of the object they reach; upstream
-		// matches nothing but the empty selector then.
-		return false
-	}
-	for _, obj := range []runtime.Object{a.Object, a.OldObject} {
-		if l, ok := labelsOf(obj); ok && selects(h.objectSelector, l) {
-			return true
-		}
-	}
-	return false
+	return objectSelects(h.objectSelector, a)
 }
 
 // namespaceSelected applies a webhook's namespace selector: to the labels of the

@@ -148,7 +148,11 @@ func matchInput(a *registry.Attributes, req *admissionv1.AdmissionRequest) map[s
 	}
 	gvk := kindOf(a)
 	gvr := a.Resource.GroupVersionResource()
-	user := map[string]any{"username": req.UserInfo.Username, "uid": req.UserInfo.UID, "groups": anySlice(req.UserInfo.Groups)}
+	extra := make(map[string]any, len(req.UserInfo.Extra))
+	for k, v := range req.UserInfo.Extra {
+		extra[k] = anySlice(v)
+	}
+	user := map[string]any{"username": req.UserInfo.Username, "uid": req.UserInfo.UID, "groups": anySlice(req.UserInfo.Groups), "extra": extra}
 	request := map[string]any{
 		"uid":         string(req.UID),
 		"kind":        map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind},

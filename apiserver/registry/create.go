@@ -29,9 +29,6 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 	if err := s.checkNamespace(acc, namespace); err != nil {
 		return nil, err
 	}
-	if acc.GetResourceVersion() != "" {
-		return nil, apierrors.NewBadRequest("resourceVersion should not be set on objects to be created")
-	}
 	now := metav1.NewTime(s.clock.Now().Truncate(1e9))
 	acc.SetUID(uuid.NewUUID())
 	acc.SetCreationTimestamp(now)
@@ -81,6 +78,11 @@ func (s *Store) Create(ctx context.Context, namespace string, obj runtime.Object
 		if err := s.validateByWebhooks(ctx, &Attributes{Operation: admissionregistrationv1.Create, Namespace: namespace, Name: acc.GetName(),
 			Object: obj, Options: &opts, DryRun: isDryRun(opts.DryRun)}); err != nil {
 			return nil, err
+		}
+		// Upstream's storage refuses a resourceVersion on create, after admission: a
+		// policy that denies the object answers first.
+		if acc.GetResourceVersion() != "" {
+			return nil, apierrors.NewBadRequest("resourceVersion should not be set on objects to be created")
 		}
 		if s.cfg.AdmitQuota != nil {
 			if err := s.cfg.AdmitQuota(ctx, obj); err != nil {

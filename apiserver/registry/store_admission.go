@@ -119,3 +119,22 @@ func (s *Store) AdmitConnect(ctx context.Context, namespace, name, subresource s
 	}
 	return s.validateByWebhooks(ctx, a())
 }
+
+// AdmitSubresource sends a write of a subresource served by an Action (a deployment's
+// scale, a pod's binding or eviction) to the webhooks, as upstream admits it: the
+// request's body obj, of kind kind, is the object (mutating webhooks may change it in
+// place), old the current subresource on UPDATE; options are the request's. It does
+// not default what the webhooks changed: obj is not of the resource's own kind.
+func (s *Store) AdmitSubresource(ctx context.Context, op admissionregistrationv1.OperationType, namespace, name, subresource string, kind schema.GroupVersionKind, obj, old, options runtime.Object, dryRun bool) error {
+	if s.cfg.Webhooks == nil {
+		return nil
+	}
+	a := func() *Attributes {
+		return &Attributes{Operation: op, Resource: s.res, Subresource: subresource, Kind: kind, Namespace: namespace, Name: name,
+			Object: obj, OldObject: old, Options: options, DryRun: dryRun}
+	}
+	if err := s.cfg.Webhooks.Mutate(ctx, a()); err != nil {
+		return err
+	}
+	return s.cfg.Webhooks.Validate(ctx, a())
+}

@@ -2,30 +2,25 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
-	certificatesv1 "k8s.io/api/certificates/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"kite/kubelet/certs"
 	"kite/pki"
 )
 
@@ -118,8 +113,7 @@ func bootstrapIdentity(ctx context.Context, cfg bootstrapConfig) (nodeIdentity, 
 		if err != nil {
 			return nodeIdentity{}, err
 		}
-		csrName, certPEM, keyPEM, err := requestCertificate(ctx, client, certificatesv1.KubeAPIServerClientKubeletSignerName, user, nil,
-			[]certificatesv1.KeyUsage{certificatesv1.UsageDigitalSignature, certificatesv1.UsageClientAuth})
+		csrName, certPEM, keyPEM, err := certs.Request(ctx, client, certs.ClientTemplate(user))
 		done()
 		if err != nil {
 			if apierrors.IsUnauthorized(err) {
@@ -148,8 +142,7 @@ func bootstrapIdentity(ctx context.Context, cfg bootstrapConfig) (nodeIdentity, 
 			return nodeIdentity{}, err
 		}
 		var csrName string
-		csrName, certPEM, keyPEM, err = requestCertificate(ctx, client, certificatesv1.KubeletServingSignerName, user, cfg.sans,
-			[]certificatesv1.KeyUsage{certificatesv1.UsageDigitalSignature, certificatesv1.UsageServerAuth})
+		csrName, certPEM, keyPEM, err = certs.Request(ctx, client, certs.ServingTemplate(user, cfg.sans))
 		done()
 		if err != nil {
 			return nodeIdentity{}, fmt.Errorf("node serving certificate: %w", err)
@@ -178,68 +171,6 @@ func bootstrapClient(rc *rest.Config) (kubernetes.Interface, func(), error) {
 		return nil, nil, err
 	}
 	return client, hc.CloseIdleConnections, nil
-}
-
-// csrWait bounds the wait for a CSR's certificate: the controller manager approves and
-// signs node CSRs within a second or two of seeing them.
-const csrWait = 2 * time.Minute
-
-// requestCertificate makes a key, asks signer for a certificate of user (in
-// system:nodes) with sans, and waits until it is issued, denied or failed.
-func requestCertificate(ctx context.Context, client kubernetes.Interface, signer, user string, sans []string, usages []certificatesv1.KeyUsage) (name string, certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	tmpl := &x509.CertificateRequest{Subject: pkix.Name{CommonName: user, Organization: []string{"system:nodes"}}}
-	for _, s := range sans {
-		if ip := net.ParseIP(s); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, s)
-		}
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, tmpl, key)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	csrs := client.CertificatesV1().CertificateSigningRequests()
-	csr, err := csrs.Create(ctx, &certificatesv1.CertificateSigningRequest{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: "node-csr-"},
-		Spec: certificatesv1.CertificateSigningRequestSpec{
-			Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
-			SignerName: signer,
-			Usages:     usages,
-		},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		return "", nil, nil, err
-	}
-	var issued []byte
-	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, csrWait, true, func(ctx context.Context) (bool, error) {
-		got, err := csrs.Get(ctx, csr.Name, metav1.GetOptions{})
-		if err != nil {
-			return false, nil // the server may be restarting; try again
-		}
-		for _, c := range got.Status.Conditions {
-			if (c.Type == certificatesv1.CertificateDenied || c.Type == certificatesv1.CertificateFailed) && c.Status == corev1.ConditionTrue {
-				return false, fmt.Errorf("CSR %s %s: %s", csr.Name, c.Type, c.Message)
-			}
-		}
-		issued = got.Status.Certificate
-		return len(issued) > 0, nil
-	})
-	if err != nil {
-		if wait.Interrupted(err) {
-			err = fmt.Errorf("CSR %s was not signed within %s: does the server run its controllers (no --disable-controllers)?", csr.Name, csrWait)
-		}
-		return csr.Name, nil, nil, err
-	}
-	return csr.Name, issued, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }
 
 // certFiles are a certificate and its key in a directory, as NAME.crt and NAME.key.
@@ -280,12 +211,9 @@ func (f certFiles) load(ca *x509.Certificate, user string, sans []string) (certP
 	return certPEM, keyPEM, true
 }
 
-// write stores the pair, the key first and private.
+// write stores the pair, each file atomically.
 func (f certFiles) write(certPEM, keyPEM []byte) error {
-	if err := os.WriteFile(filepath.Join(f.dir, f.name+".key"), keyPEM, 0o600); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(f.dir, f.name+".crt"), certPEM, 0o644)
+	return certs.WritePair(f.dir, f.name, certPEM, keyPEM)
 }
 
 func parseCertPEM(data []byte) (*x509.Certificate, error) {
@@ -294,4 +222,109 @@ func parseCertPEM(data []byte) (*x509.Certificate, error) {
 		return nil, errors.New("no PEM certificate")
 	}
 	return x509.ParseCertificate(block.Bytes)
+}
+
+// nodeCerts renew a joined node's certificates while it runs (kubelet/certs): the
+// client certificate with a CSR its current one authenticates (the node token's once
+// it has expired, as after a long stop), the serving certificate likewise.
+type nodeCerts struct {
+	client *certs.Manager
+	// serving is nil when the node serves nothing (simulated nodes).
+	serving *certs.Manager
+	// api reaches the server presenting the current client certificate.
+	api *rest.Config
+}
+
+// newNodeCerts makes the managers of the identity bootstrapIdentity got.
+func newNodeCerts(cfg bootstrapConfig, id nodeIdentity, logger *slog.Logger) (*nodeCerts, error) {
+	user := "system:node:" + cfg.name
+	nc := &nodeCerts{}
+	// client is the managers' own API client; it exists once the client manager does.
+	var client kubernetes.Interface
+	var err error
+	nc.client, err = certs.New(certs.Config{
+		Name: "client", Dir: cfg.pkiDir, File: agentCertName,
+		CertPEM: id.clientCertPEM, KeyPEM: id.clientKeyPEM, IssuedAt: modTime(cfg.pkiDir, agentCertName),
+		Request: func(ctx context.Context) (string, []byte, []byte, error) {
+			if time.Now().Before(nc.client.Current().Leaf.NotAfter) {
+				return certs.Request(ctx, client, certs.ClientTemplate(user))
+			}
+			// The server refuses an expired certificate: bootstrap again.
+			bc, done, err := bootstrapClient(&rest.Config{
+				Host: cfg.server, BearerToken: cfg.token.Credential(), TLSClientConfig: rest.TLSClientConfig{CAData: cfg.caPEM},
+			})
+			if err != nil {
+				return "", nil, nil, err
+			}
+			defer done()
+			return certs.Request(ctx, bc, certs.ClientTemplate(user))
+		},
+		Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	nc.api, err = certs.RESTConfig(&rest.Config{Host: cfg.server, TLSClientConfig: rest.TLSClientConfig{CAData: cfg.caPEM}}, nc.client)
+	if err != nil {
+		return nil, err
+	}
+	if client, err = kubernetes.NewForConfig(nc.api); err != nil {
+		return nil, err
+	}
+	if len(cfg.sans) == 0 {
+		return nc, nil
+	}
+	// The pair bootstrapIdentity has just loaded or stored.
+	servingPEM, err := os.ReadFile(filepath.Join(cfg.pkiDir, kubeletServingCertName+".crt"))
+	if err != nil {
+		return nil, err
+	}
+	servingKey, err := os.ReadFile(filepath.Join(cfg.pkiDir, kubeletServingCertName+".key"))
+	if err != nil {
+		return nil, err
+	}
+	nc.serving, err = certs.New(certs.Config{
+		Name: "serving", Dir: cfg.pkiDir, File: kubeletServingCertName,
+		CertPEM: servingPEM, KeyPEM: servingKey, IssuedAt: modTime(cfg.pkiDir, kubeletServingCertName),
+		Request: func(ctx context.Context) (string, []byte, []byte, error) {
+			return certs.Request(ctx, client, certs.ServingTemplate(user, cfg.sans))
+		},
+		Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nc, nil
+}
+
+// restConfig is base (QPS, Burst, …) presenting the current client certificate.
+func (nc *nodeCerts) restConfig(base *rest.Config) (*rest.Config, error) {
+	return certs.RESTConfig(base, nc.client)
+}
+
+// run renews the certificates until ctx ends; the returned channel is closed when
+// both managers have stopped.
+func (nc *nodeCerts) run(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, m := range []*certs.Manager{nc.client, nc.serving} {
+		if m != nil {
+			wg.Go(func() { m.Run(ctx) })
+		}
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	return done
+}
+
+// modTime is when NAME.crt in dir was written (zero when it cannot be told): when the
+// node got that certificate.
+func modTime(dir, name string) time.Time {
+	st, err := os.Stat(filepath.Join(dir, name+".crt"))
+	if err != nil {
+		return time.Time{}
+	}
+	return st.ModTime()
 }

@@ -45,7 +45,7 @@ func joinFlags(o *joinOptions) *pflag.FlagSet {
 	fs.StringVar(&o.agent.nodeName, "node-name", "",
 		"Name of this Node (default: the hostname in lower case); with --simulated-nodes, the prefix of theirs (NAME-sim-0 …).")
 	fs.IPVar(&o.nodeIP, "node-ip", nil,
-		"This node's InternalIP, where the API server reaches its agent and pods reach each other (default: the first global IPv4 address, else 127.0.0.1).")
+		"This node's InternalIP, where the API server reaches its agent and pods reach each other (default: the first global IPv4 address, else 127.0.0.1); with --simulated-nodes, the first node's (the next ones count up from it; default 198.18.0.1).")
 	fs.IntVar(&o.agent.kubeletPort, "kubelet-port", 10250,
 		"Port of the node agent's HTTPS server (container logs, exec, attach, port-forward), as kubelet's.")
 	fs.StringVar(&o.agent.runtimeEndpoint, "container-runtime-endpoint", "",
@@ -176,11 +176,15 @@ func join(ctx context.Context, o joinOptions, tok pki.NodeToken, stderr io.Write
 		}
 		return fail(stderr, exitFailure, err)
 	}
+	nc, err := newNodeCerts(bc, id, logger)
+	if err != nil {
+		return fail(stderr, exitFailure, err)
+	}
 
 	var done <-chan struct{}
 	failed := make(chan error, 1)
 	if o.simulatedNodes > 0 {
-		done, err = runSimulatedNodes(ctx, o, name, caPEM, id, logger, failed)
+		done, err = runSimulatedNodes(ctx, o, name, caPEM, nc, logger, failed)
 		if err != nil {
 			return fail(stderr, exitFailure, err)
 		}
@@ -192,11 +196,20 @@ func join(ctx context.Context, o joinOptions, tok pki.NodeToken, stderr io.Write
 		}
 		// The cluster's node IPAM controller gives a joined node its pod range.
 		cfg.AwaitPodCIDR = true
+		// Its certificates are renewed while it runs, and used without a restart.
+		if cfg.API, err = nc.restConfig(cfg.API); err != nil {
+			return fail(stderr, exitFailure, err)
+		}
+		cfg.GetServingCert = nc.serving.Current
 		done = runAgent(ctx, cfg, logger, say, func(err error) { failed <- err })
 		say("node agent for %s (%s, port %d) starting: containerd, node registration, image import", name, address, o.agent.kubeletPort)
 	}
+	rotateCtx, stopRotation := context.WithCancel(ctx)
+	rotated := nc.run(rotateCtx)
 	say("ready in %s", formatDuration(time.Since(started)))
 	<-done
+	stopRotation()
+	<-rotated
 	select {
 	case <-failed:
 		return exitFailure
@@ -212,18 +225,22 @@ func join(ctx context.Context, o joinOptions, tok pki.NodeToken, stderr io.Write
 
 // runSimulatedNodes joins simulated nodes named after name, as the node identity
 // system:node:NAME; the returned channel is closed when they have stopped.
-func runSimulatedNodes(ctx context.Context, o joinOptions, name string, caPEM []byte, id nodeIdentity, logger *slog.Logger, failed chan<- error) (<-chan struct{}, error) {
-	client, err := kubernetes.NewForConfig(&rest.Config{
+func runSimulatedNodes(ctx context.Context, o joinOptions, name string, caPEM []byte, nc *nodeCerts, logger *slog.Logger, failed chan<- error) (<-chan struct{}, error) {
+	rc, err := nc.restConfig(&rest.Config{
 		Host:            o.server,
-		TLSClientConfig: rest.TLSClientConfig{CAData: caPEM, CertData: id.clientCertPEM, KeyData: id.clientKeyPEM},
+		TLSClientConfig: rest.TLSClientConfig{CAData: caPEM},
 		// Many small writes for many nodes; see startSimulatedNodes.
 		QPS: 500, Burst: 1000,
 	})
 	if err != nil {
 		return nil, err
 	}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
 	sim, err := simulated.New(simulated.Config{Client: client, Nodes: o.simulatedNodes, Prefix: name + "-sim-",
-		KubeletVersion: kiteVersion().GitVersion, Logger: logger})
+		KubeletVersion: kiteVersion().GitVersion, FirstAddress: o.nodeIP, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("--simulated-nodes: %w", err)
 	}

@@ -31,8 +31,9 @@ type serverOptions struct {
 	securePort       int
 	tlsSANs          []string
 	historyRetention time.Duration
-	// disableControllers leaves the controller manager off: a bare API server.
-	disableControllers bool
+	// disableControllers leaves the controller manager off (a bare API server), or
+	// only the controllers it names.
+	disableControllers disabledControllers
 	// disableScheduler leaves the scheduler off: pods wait unscheduled.
 	disableScheduler bool
 	// profiling serves /debug/pprof/, as kube-apiserver's flag of the same name.
@@ -41,8 +42,10 @@ type serverOptions struct {
 	simulatedNodes int
 	// remoteNodeAgents lets the server dial joined nodes' agents at their InternalIP.
 	remoteNodeAgents bool
-	agent            agentOptions
-	memory           memoryOptions
+	// signingDuration is the life of the certificates signed for nodes.
+	signingDuration time.Duration
+	agent           agentOptions
+	memory          memoryOptions
 }
 
 func serverFlags(o *serverOptions) *pflag.FlagSet {
@@ -58,8 +61,10 @@ func serverFlags(o *serverOptions) *pflag.FlagSet {
 		"Extra DNS name or IP address for the serving certificate (repeatable, or comma-separated).")
 	fs.DurationVar(&o.historyRetention, "history-retention", 5*time.Minute,
 		"How long the store keeps past revisions for watches and consistent reads before compacting them.")
-	fs.BoolVar(&o.disableControllers, "disable-controllers", false,
-		"Run no controllers (namespace, service account, root CA, ReplicaSet, garbage collector): a bare API server.")
+	fs.Var(&o.disableControllers, "disable-controllers",
+		"Alone: run no controllers (namespace, service account, root CA, ReplicaSet, garbage collector): a bare API server. "+
+			"With =NAMES (comma-separated), leave out only those: local-path (the built-in provisioner and its default StorageClass).")
+	fs.Lookup("disable-controllers").NoOptDefVal = "*"
 	fs.BoolVar(&o.disableScheduler, "disable-scheduler", false,
 		"Run no scheduler: pods stay pending unless they name their node.")
 	fs.BoolVar(&o.agent.disableAgent, "disable-agent", false,
@@ -81,6 +86,8 @@ func serverFlags(o *serverOptions) *pflag.FlagSet {
 		"Register this many simulated nodes (kite-sim-0 …) that run pods without containers, as kwok does, and start no node agent.")
 	fs.BoolVar(&o.remoteNodeAgents, "remote-node-agents", false,
 		"Dial the agents of nodes joined with kite agent at their InternalIP for their pods' logs, exec, attach and port-forward (off: only this machine's agent is dialled).")
+	fs.DurationVar(&o.signingDuration, "cluster-signing-duration", 365*24*time.Hour,
+		"Longest life of the certificates the controller manager signs for nodes (CSRs may ask for less), as kube-controller-manager's flag; nodes renew theirs at 70-90% of it.")
 	o.memory.addFlags(fs)
 	return fs
 }
@@ -111,7 +118,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, sta
 		return usageError(stderr, "kite server", err)
 	}
 	if fs.NArg() > 0 {
-		return usageError(stderr, "kite server", fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+		return usageError(stderr, "kite server", fmt.Errorf("unexpected argument %q%s", fs.Arg(0), disableHint(fs.Arg(0))))
 	}
 	if o.securePort < 0 || o.securePort > 65535 {
 		return usageError(stderr, "kite server", fmt.Errorf("--secure-port %d is not a port number", o.securePort))
@@ -121,6 +128,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, sta
 	}
 	if o.simulatedNodes < 0 {
 		return usageError(stderr, "kite server", fmt.Errorf("--simulated-nodes must not be negative, not %d", o.simulatedNodes))
+	}
+	if err := validSigningDuration(o.signingDuration); err != nil {
+		return usageError(stderr, "kite server", err)
 	}
 	if o.simulatedNodes > 0 {
 		// Simulated nodes take the place of this machine's node.
@@ -279,10 +289,10 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	say("system objects (namespaces, priority classes, the kubernetes Service, flow control) ready in %s", took())
 	say("serving on https://%s", net.JoinHostPort(o.bindAddress.String(), strconv.Itoa(port)))
 	serveCtx := ctx
-	if !o.disableControllers {
+	if !o.disableControllers.all {
 		var who string
 		serveCtx, who, err = startControllers(ctx, serveCtx, pki.Config{Dir: dir.PKI()}, server, bundle.CAPEM,
-			dir.Path(), localNode, logger)
+			dir.Path(), localNode, !o.disableControllers.has(controllerLocalPath), o.signingDuration, logger)
 		if err != nil {
 			ln.Close()
 			return fail(stderr, exitFailure, err)

@@ -17,7 +17,8 @@
 //
 // Signing (shape.go): the request must have the shape the signer allows (upstream's
 // rules: subject, SANs, usages); one that does not gets the Failed condition. The
-// certificate lives spec.expirationSeconds or a year, never past the CA. A CSR that
+// certificate lives spec.expirationSeconds, at most MaxTTL (`kite server
+// --cluster-signing-duration`, a year by default), never past the CA. A CSR that
 // has a certificate, or is denied or failed, is never touched again.
 //
 // Called by the controller manager (package controllers) while it holds the Lease, when

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	storageinformers "k8s.io/client-go/informers/storage/v1"
 	"k8s.io/client-go/kubernetes"
@@ -26,6 +27,16 @@ const Provisioner = "kite.io/local-path"
 // ClassName is the StorageClass created at start.
 const ClassName = "local-path"
 
+// Finalizer is on every volume this provisioner makes: the node agent of the volume's
+// node removes it once it removed the volume's directory (kubelet/volumes spells it
+// too; the two must agree).
+const Finalizer = "kite.io/local-path-cleanup"
+
+// NodeStorageDirAnnotation on a Node names the absolute directory its agent keeps
+// local-path volumes in (kubelet/volumes sets it; the two must agree). Volumes on a
+// node without it go under Config.StorageDir.
+const NodeStorageDirAnnotation = "kite.io/local-path-storage-dir"
+
 // Config is what the controller needs.
 type Config struct {
 	// Client reaches the API server. Required.
@@ -35,11 +46,11 @@ type Config struct {
 	Volumes coreinformers.PersistentVolumeInformer
 	Classes storageinformers.StorageClassInformer
 	Nodes   coreinformers.NodeInformer
-	// StorageDir is the absolute directory that holds the volumes on every node
-	// (<data-dir>/storage). Required.
+	// StorageDir is the absolute directory that holds the volumes on a node that does
+	// not name its own (<data-dir>/storage). Required.
 	StorageDir string
 	// LocalNode is the node whose agent runs in this process, "" for none: only its
-	// directories are made and removed here.
+	// directories are made here (with mode 0777); the node agents remove them.
 	LocalNode string
 	// Logger; default slog.Default().
 	Logger *slog.Logger
@@ -99,6 +110,7 @@ func New(cfg Config) (*Controller, error) {
 			AddFunc:    c.volumeChanged,
 			UpdateFunc: func(_, cur any) { c.volumeChanged(cur) },
 		}),
+		c.handlers.Add(cfg.Nodes.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: c.nodeDeleted}),
 	)
 	if err != nil {
 		c.handlers.Remove()
@@ -128,6 +140,24 @@ func (c *Controller) claimChanged(obj any) {
 		return
 	}
 	c.claimQ.Add(pvc.Namespace + "/" + pvc.Name)
+}
+
+// nodeDeleted queues the volumes on a deleted node: those being deleted can no longer
+// wait for its agent.
+func (c *Controller) nodeDeleted(obj any) {
+	n, ok := worker.Object[*corev1.Node](obj)
+	if !ok {
+		return
+	}
+	volumes, err := c.volumes.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, pv := range volumes {
+		if pv.Annotations[annNode] == n.Name && pv.Annotations[annProvisionedBy] == Provisioner {
+			c.volumeQ.Add(pv.Name)
+		}
+	}
 }
 
 func (c *Controller) volumeChanged(obj any) {

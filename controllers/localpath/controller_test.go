@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,7 +184,7 @@ func releasedVolume(dir, claim, node string) *corev1.PersistentVolume {
 	uid := types.UID("uid-" + claim)
 	return &corev1.PersistentVolume{
 		ObjectMeta: metav1.ObjectMeta{Name: volumeName(uid), UID: types.UID("pv-" + claim),
-			Annotations: map[string]string{annProvisionedBy: Provisioner, annNode: node}},
+			Annotations: map[string]string{annProvisionedBy: Provisioner, annNode: node}, Finalizers: []string{Finalizer}},
 		Spec: corev1.PersistentVolumeSpec{
 			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimDelete,
 			ClaimRef:                      &corev1.ObjectReference{Namespace: "default", Name: claim, UID: uid},
@@ -202,44 +203,121 @@ func gone(client *fake.Clientset, name string) string {
 	return fmt.Sprintf("%s still there (%v)", name, err)
 }
 
+func finalizers(t *testing.T, client *fake.Clientset, name string) []string {
+	t.Helper()
+	pv, err := client.CoreV1().PersistentVolumes().Get(bg, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pv.Finalizers
+}
+
+// synced makes a controller over objs whose listers are filled, without running it,
+// so a test can call its sync steps one at a time.
+func synced(t *testing.T, objs ...runtime.Object) (*Controller, *fake.Clientset) {
+	t.Helper()
+	client := fake.NewClientset(objs...)
+	f := informers.NewSharedInformerFactory(client, 0)
+	c, err := New(Config{Client: client, Claims: f.Core().V1().PersistentVolumeClaims(), Volumes: f.Core().V1().PersistentVolumes(),
+		Classes: f.Storage().V1().StorageClasses(), Nodes: f.Core().V1().Nodes(), StorageDir: "/kite/storage", LocalNode: "here"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	stopEvents := c.recorder.Start()
+	t.Cleanup(func() { cancel(); f.Shutdown(); c.handlers.Remove(); stopEvents() })
+	f.Start(ctx.Done())
+	for typ, ok := range f.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			t.Fatalf("%v did not sync", typ)
+		}
+	}
+	return c, client
+}
+
+// TestDeletesReleasedVolumes: a Released volume of this provisioner with reclaim policy
+// Delete is deleted (its finalizer stays for the node agent); others stay, and every
+// own volume carries the finalizer.
 func TestDeletesReleasedVolumes(t *testing.T) {
-	// The StorageDir is known only once start made it: the volumes are created after.
-	client, dir := start(t)
-	local := releasedVolume(dir, "local", "here")
-	remote := releasedVolume(dir, "remote", "there")
-	tampered := releasedVolume(dir, "tampered", "here")
-	outside := filepath.Join(filepath.Dir(dir), "precious")
-	tampered.Spec.HostPath.Path = outside
+	dir := t.TempDir()
+	released := releasedVolume(dir, "released", "here")
+	elsewhere := releasedVolume(dir, "elsewhere", "there")
 	retained := releasedVolume(dir, "kept", "here")
 	retained.Spec.PersistentVolumeReclaimPolicy = corev1.PersistentVolumeReclaimRetain
+	retained.Finalizers = nil // made before the finalizer existed
+	bound := releasedVolume(dir, "bound", "here")
+	bound.Status.Phase, bound.Finalizers = corev1.VolumeBound, nil
 	foreign := releasedVolume(dir, "foreign", "here")
 	foreign.Annotations[annProvisionedBy] = "example.com/nfs"
-	for _, d := range []string{local.Spec.HostPath.Path, outside, retained.Spec.HostPath.Path, foreign.Spec.HostPath.Path} {
-		if err := os.MkdirAll(filepath.Join(d, "sub"), 0o755); err != nil {
-			t.Fatal(err)
+	foreign.Finalizers = nil
+	if err := os.MkdirAll(filepath.Join(released.Spec.HostPath.Path, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	client, _ := start(t, released, elsewhere, retained, bound, foreign)
+	controllertest.WaitFor(t, "released volume deleted", func() string { return gone(client, released.Name) })
+	controllertest.WaitFor(t, "volume on another node deleted", func() string { return gone(client, elsewhere.Name) })
+	for _, pv := range []*corev1.PersistentVolume{retained, bound} {
+		controllertest.WaitFor(t, pv.Name+" gets the finalizer", func() string {
+			if f := finalizers(t, client, pv.Name); !slices.Equal(f, []string{Finalizer}) {
+				return fmt.Sprintf("finalizers %q", f)
+			}
+			return ""
+		})
+	}
+	// The controller removes no directory: that is the node agent's part.
+	if _, err := os.Stat(filepath.Join(released.Spec.HostPath.Path, "sub")); err != nil {
+		t.Errorf("the controller touched the directory: %v", err)
+	}
+	if f := finalizers(t, client, foreign.Name); len(f) != 0 {
+		t.Errorf("another provisioner's volume got finalizers %q", f)
+	}
+}
+
+// TestFinalizerOfVolumeOnGoneNode: a deleted volume keeps its finalizer while its node
+// exists (its agent removes the directory), and loses it once the node is gone.
+func TestFinalizerOfVolumeOnGoneNode(t *testing.T) {
+	deleting := func(claim, node string) *corev1.PersistentVolume {
+		pv := releasedVolume("/kite/storage", claim, node)
+		pv.DeletionTimestamp = ptr.To(metav1.Now())
+		return pv
+	}
+	onLive, onGone, nameless := deleting("live", "here"), deleting("gone", "there"), deleting("nameless", "")
+	c, client := synced(t, node("here"), onLive, onGone, nameless)
+	for _, pv := range []*corev1.PersistentVolume{onLive, onGone, nameless} {
+		if err := c.syncVolume(bg, pv); err != nil {
+			t.Fatalf("%s: %v", pv.Name, err)
 		}
 	}
-	for _, pv := range []*corev1.PersistentVolume{local, remote, tampered, retained, foreign} {
-		if _, err := client.CoreV1().PersistentVolumes().Create(bg, pv, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
+	if f := finalizers(t, client, onLive.Name); !slices.Equal(f, []string{Finalizer}) {
+		t.Errorf("volume on a live node: finalizers %q, want its agent's to remove", f)
+	}
+	for _, pv := range []*corev1.PersistentVolume{onGone, nameless} {
+		if f := finalizers(t, client, pv.Name); len(f) != 0 {
+			t.Errorf("%s: finalizers %q, want none", pv.Name, f)
 		}
 	}
-	controllertest.WaitFor(t, "local volume deleted", func() string { return gone(client, local.Name) })
-	controllertest.WaitFor(t, "remote volume deleted", func() string { return gone(client, remote.Name) })
-	if _, err := os.Stat(local.Spec.HostPath.Path); !os.IsNotExist(err) {
-		t.Errorf("local directory still there: %v", err)
-	}
-	controllertest.WaitFor(t, "VolumeFailedDelete", func() string {
-		return event(client, "VolumeFailedDelete", "is not")
+	controllertest.WaitFor(t, "the event", func() string {
+		return event(client, "VolumeFailedDelete", "node there no longer exists")
 	})
-	for _, d := range []string{outside, retained.Spec.HostPath.Path, foreign.Spec.HostPath.Path} {
-		if _, err := os.Stat(filepath.Join(d, "sub")); err != nil {
-			t.Errorf("%s was touched: %v", d, err)
+}
+
+// TestProvisionsInNodeStorageDir: a node whose agent announced its storage directory
+// gets its volumes there, with the clean-up finalizer.
+func TestProvisionsInNodeStorageDir(t *testing.T) {
+	joined := node("joined")
+	joined.Annotations = map[string]string{NodeStorageDirAnnotation: "/var/lib/kite-agent/storage"}
+	client, _ := start(t, DefaultClass(), joined, waitingClaim("data", "joined"))
+	controllertest.WaitFor(t, "the volume", func() string {
+		pv, err := client.CoreV1().PersistentVolumes().Get(bg, "pvc-uid-data", metav1.GetOptions{})
+		if err != nil {
+			return err.Error()
 		}
-	}
-	for _, pv := range []*corev1.PersistentVolume{tampered, retained, foreign} {
-		if gone(client, pv.Name) == "" {
-			t.Errorf("%s was deleted", pv.Name)
+		if want := "/var/lib/kite-agent/storage/pvc-uid-data_default_data"; pv.Spec.HostPath.Path != want {
+			return fmt.Sprintf("path %s, want %s", pv.Spec.HostPath.Path, want)
 		}
-	}
+		if !slices.Equal(pv.Finalizers, []string{Finalizer}) {
+			return fmt.Sprintf("finalizers %q", pv.Finalizers)
+		}
+		return ""
+	})
 }

@@ -2,8 +2,7 @@ package localpath
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -21,26 +20,30 @@ func (c *Controller) syncVolumeKey(ctx context.Context, name string) error {
 	return c.syncVolume(ctx, pv)
 }
 
-// syncVolume deletes a volume this provisioner made once it is Released with
-// reclaimPolicy Delete: first its directory, when it is on the local node, then the
-// object. Were the object deleted first, a failed removal would leave a directory no
-// object points to any more.
+// syncVolume keeps a volume this provisioner made: it carries the clean-up finalizer
+// (volumes made before the finalizer existed get it too), and once it is Released with
+// reclaimPolicy Delete its object is deleted. The node agent of the volume's node then
+// removes the directory and the finalizer. When that node is gone from the cluster,
+// no agent ever will, so the finalizer is dropped here and the directory, wherever it
+// is, is left.
 func (c *Controller) syncVolume(ctx context.Context, pv *corev1.PersistentVolume) error {
-	if pv.Annotations[annProvisionedBy] != Provisioner || pv.Status.Phase != corev1.VolumeReleased ||
-		pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
+	if pv.Annotations[annProvisionedBy] != Provisioner {
 		return nil
 	}
-	if node := pv.Annotations[annNode]; node != "" && node == c.localNode {
-		path, err := c.ownDirectory(pv)
+	if pv.DeletionTimestamp != nil {
+		return c.releaseOrphan(ctx, pv)
+	}
+	if !slices.Contains(pv.Finalizers, Finalizer) {
+		clone := pv.DeepCopy()
+		clone.Finalizers = append(clone.Finalizers, Finalizer)
+		updated, err := c.client.CoreV1().PersistentVolumes().Update(ctx, clone, metav1.UpdateOptions{})
 		if err != nil {
-			// Not ours to remove: say so once and leave the volume for a person.
-			c.recorder.Event(pv, corev1.EventTypeWarning, reasonVolumeFailedDelete, err.Error())
-			return nil
-		}
-		if err := c.fs.Remove(path); err != nil {
-			c.recorder.Event(pv, corev1.EventTypeWarning, reasonVolumeFailedDelete, err.Error())
 			return err
 		}
+		pv = updated
+	}
+	if pv.Status.Phase != corev1.VolumeReleased || pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
+		return nil
 	}
 	// The uid precondition keeps a volume recreated under the same name safe.
 	err := c.client.CoreV1().PersistentVolumes().Delete(ctx, pv.Name,
@@ -48,21 +51,35 @@ func (c *Controller) syncVolume(ctx context.Context, pv *corev1.PersistentVolume
 	if err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
-	c.logger.Info("volume deleted", "pv", pv.Name)
+	c.logger.Info("volume deleted; its node's agent removes the directory", "pv", pv.Name, "node", pv.Annotations[annNode])
 	return nil
 }
 
-// ownDirectory returns pv's directory if it is exactly the one this provisioner makes
-// for pv's claim: a volume's spec can be edited, and nothing else may be removed.
-func (c *Controller) ownDirectory(pv *corev1.PersistentVolume) (string, error) {
-	ref := pv.Spec.ClaimRef
-	if pv.Spec.HostPath == nil || ref == nil || ref.UID == "" || pv.Name != volumeName(ref.UID) {
-		return "", fmt.Errorf("volume %s is not a local-path volume of this provisioner's making; its directory is left in place", pv.Name)
+// releaseOrphan drops the finalizer of a deleted volume whose node no longer exists:
+// as upstream's pod garbage collector treats the pods of a deleted Node, the node is
+// taken to be gone for good, and a volume object no agent will finish would otherwise
+// stay Terminating forever.
+func (c *Controller) releaseOrphan(ctx context.Context, pv *corev1.PersistentVolume) error {
+	if !slices.Contains(pv.Finalizers, Finalizer) {
+		return nil
 	}
-	want := filepath.Join(c.storageDir, dirName(ref.UID, ref.Namespace, ref.Name))
-	// The claim's names cannot hold a separator, but the check costs nothing.
-	if pv.Spec.HostPath.Path != want || filepath.Dir(want) != c.storageDir {
-		return "", fmt.Errorf("volume %s: path %q is not %q; its directory is left in place", pv.Name, pv.Spec.HostPath.Path, want)
+	node := pv.Annotations[annNode]
+	if node != "" {
+		if _, err := c.nodes.Get(node); !apierrors.IsNotFound(err) {
+			return err // there, or unknown: its agent cleans up
+		}
+		// The informer may lag behind a Node made a moment ago: ask the server.
+		if _, err := c.client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return err
+		}
 	}
-	return want, nil
+	clone := pv.DeepCopy()
+	clone.Finalizers = slices.DeleteFunc(clone.Finalizers, func(f string) bool { return f == Finalizer })
+	if _, err := c.client.CoreV1().PersistentVolumes().Update(ctx, clone, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	c.recorder.Event(pv, corev1.EventTypeWarning, reasonVolumeFailedDelete,
+		"node "+node+" no longer exists: the volume's directory there, if any, is left in place")
+	c.logger.Info("volume's node is gone; finalizer removed", "pv", pv.Name, "node", node)
+	return nil
 }

@@ -1,19 +1,13 @@
 package localpath
 
-import (
-	"errors"
-	"io/fs"
-	"os"
-)
+import "os"
 
-// dirs makes and removes volume directories on this machine. The controller checks
-// every path before it calls these; the interface is what tests replace.
+// dirs makes volume directories on this machine; the interface is what tests
+// replace. Removing them is the node agents' part (kubelet/volumes).
 type dirs interface {
 	// Make creates path (and missing parents) writable by every user, as k3s's
 	// provisioner does, so that pods running as any user can use the volume.
 	Make(path string) error
-	// Remove deletes path and everything below it; a missing path is no error.
-	Remove(path string) error
 }
 
 type osDirs struct{}
@@ -24,12 +18,4 @@ func (osDirs) Make(path string) error {
 	}
 	// MkdirAll's mode is cut by the umask.
 	return os.Chmod(path, 0o777)
-}
-
-func (osDirs) Remove(path string) error {
-	err := os.RemoveAll(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return err
 }

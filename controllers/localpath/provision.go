@@ -157,6 +157,7 @@ func (c *Controller) volumeFor(pvc *corev1.PersistentVolumeClaim, class *storage
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        volumeName(pvc.UID),
 			Annotations: map[string]string{annProvisionedBy: Provisioner, annNode: node},
+			Finalizers:  []string{Finalizer},
 		},
 		Spec: corev1.PersistentVolumeSpec{
 			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: size},
@@ -168,7 +169,7 @@ func (c *Controller) volumeFor(pvc *corev1.PersistentVolumeClaim, class *storage
 			ClaimRef: &corev1.ObjectReference{Kind: "PersistentVolumeClaim", APIVersion: "v1",
 				Namespace: pvc.Namespace, Name: pvc.Name, UID: pvc.UID, ResourceVersion: pvc.ResourceVersion},
 			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{
-				Path: filepath.Join(c.storageDir, dirName(pvc.UID, pvc.Namespace, pvc.Name)),
+				Path: filepath.Join(c.storageDirOf(n), dirName(pvc.UID, pvc.Namespace, pvc.Name)),
 				Type: ptr.To(corev1.HostPathDirectoryOrCreate),
 			}},
 			NodeAffinity: &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{
@@ -176,4 +177,14 @@ func (c *Controller) volumeFor(pvc *corev1.PersistentVolumeClaim, class *storage
 			}}}},
 		},
 	}, nil
+}
+
+// storageDirOf is where node n keeps local-path volumes: the directory its agent
+// announced, else (simulated nodes, or an agent that has not announced it yet) the
+// configured StorageDir.
+func (c *Controller) storageDirOf(n *corev1.Node) string {
+	if d := n.Annotations[NodeStorageDirAnnotation]; filepath.IsAbs(d) && filepath.Clean(d) == d {
+		return d
+	}
+	return c.storageDir
 }

@@ -72,6 +72,9 @@ func (c *Controller) syncUnboundClaim(ctx context.Context, claim *corev1.Persist
 	if volume != nil {
 		return c.bind(ctx, volume, claim)
 	}
+	if assigned, err := c.assignDefaultClass(ctx, claim); err != nil || assigned {
+		return err
+	}
 	switch {
 	case delay && !volumehelpers.IsDelayBindingProvisioning(claim):
 		reason, msg := c.waitingFor(claim)

@@ -33,6 +33,12 @@
 // class naming an in-tree or kubernetes.io/no-provisioner provisioner gets
 // ProvisioningFailed, as upstream, where no in-tree provisioner is configured.
 //
+// A claim that asks for no class (spec.storageClassName unset, which the API server's
+// DefaultStorageClass admission fills in when a default class exists) and that no
+// volume serves gets the default StorageClass once one exists (the newest of those
+// annotated storageclass.kubernetes.io/is-default-class: "true"), upstream's
+// retroactive default class; a claim of class "" keeps asking for no class.
+//
 // When a bound claim is deleted its volume becomes Released and its reclaimPolicy runs:
 // Retain keeps it Released; Delete deletes the PersistentVolume object of hostPath and
 // local volumes only (this controller removes nothing from disk, see reclaim.go) and

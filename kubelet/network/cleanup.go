@@ -7,10 +7,10 @@ import (
 )
 
 // Cleanup removes what the pod network put on the host: every KITE- iptables chain and
-// the rules jumping to them, what the portmap plugin left for Kite's network, and the
-// bridge. Missing pieces are not an error, so it can run on a clean host, and twice.
-// Call it after the pods' sandboxes are gone (their teardown removes their own port
-// mappings).
+// the rules jumping to them, what the portmap plugin left for Kite's network, the
+// routes to other nodes' pods (RouteProtocol) and the bridge. Missing pieces are not
+// an error, so it can run on a clean host, and twice. Call it after the pods'
+// sandboxes are gone (their teardown removes their own port mappings).
 func Cleanup(ctx context.Context, cfg Config) error {
 	cfg.defaults()
 	var errs []error
@@ -28,6 +28,10 @@ func Cleanup(ctx context.Context, cfg Config) error {
 				errs = append(errs, err)
 			}
 		}
+	}
+	// Routes to other nodes' pods, told apart by their protocol number.
+	if err := flushRoutes(ctx, cfg.Exec); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := os.Stat("/sys/class/net/" + cfg.Bridge); err == nil {
 		if _, err := cfg.Exec(ctx, "", "ip", "link", "delete", cfg.Bridge); err != nil {

@@ -33,6 +33,9 @@ type Config struct {
 	// certificate must be signed by. Required by Serve.
 	Cert      tls.Certificate
 	ClientCAs *x509.CertPool
+	// GetCert, when set, gives the certificate to present at each handshake in place
+	// of Cert (which must still be set), so a renewed one is used without a restart.
+	GetCert func() *tls.Certificate
 	// AllowedUsers are the client certificate common names that are served (default:
 	// APIServerUser). Every other client gets 403.
 	AllowedUsers []string
@@ -119,14 +122,19 @@ func (s *Server) TLSConfig() (*tls.Config, error) {
 	if len(s.cfg.Cert.Certificate) == 0 || s.cfg.ClientCAs == nil {
 		return nil, errors.New("kubelet server: Cert and ClientCAs are required to serve")
 	}
-	return &tls.Config{
+	conf := &tls.Config{
 		Certificates: []tls.Certificate{s.cfg.Cert},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		ClientCAs:    s.cfg.ClientCAs,
 		MinVersion:   tls.VersionTLS12,
 		// HTTP/1.1 only: exec, attach and port-forward upgrade the connection.
 		NextProtos: []string{"http/1.1"},
-	}, nil
+	}
+	if get := s.cfg.GetCert; get != nil {
+		conf.Certificates = nil
+		conf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return get(), nil }
+	}
+	return conf, nil
 }
 
 // Serve serves HTTPS on ln until ctx ends, then closes the listener and the

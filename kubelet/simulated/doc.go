@@ -6,7 +6,8 @@
 // A simulated node is named PREFIX<i> (kite-sim-0, kite-sim-1, …), labelled
 // type=kite-simulated with the well-known hostname/os/arch labels, has 32 CPUs, 256Gi
 // of memory and room for 110 pods, and an InternalIP in 198.18.0.0/15 (the range
-// RFC 2544 sets aside for benchmarks; nothing ever connects to it). Its pod range is
+// RFC 2544 sets aside for benchmarks; nothing ever connects to it), or the addresses
+// from Config.FirstAddress on (`kite agent --simulated-nodes N --node-ip IP`). Its pod range is
 // the one the node IPAM controller gives it; pods wait until it has one, or, when the
 // node has had none for 30 s (the cluster range is full), take addresses from a /24
 // of 100.64.0.0/10 set aside for the node.
@@ -21,7 +22,9 @@
 //     exit code N (Succeeded for 0, Failed otherwise);
 //   - finalises pods deleted with a grace period at once: a pod not finished yet is
 //     first reported Failed (its containers killed, exit code 137), then deleted with
-//     grace 0, as a kubelet does once their containers have stopped.
+//     grace 0, as a kubelet does once their containers have stopped;
+//   - removes the kite.io/local-path-cleanup finalizer of deleted local-path volumes
+//     on its nodes (kubelet/volumes.LocalPath without a directory: none was made).
 //
 // A node annotated kite.dev/simulated-stopped: "true" behaves like a node whose kubelet
 // died: no heartbeat, no status, its pods left as they are. Removing the annotation

@@ -23,6 +23,17 @@ func nodeAddress(i int) string {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String()
 }
 
+// address is node i's InternalIP: Config.FirstAddress plus i, else nodeAddress(i).
+func (s *Simulator) address(i int) string {
+	first := s.cfg.FirstAddress.To4()
+	if first == nil {
+		return nodeAddress(i)
+	}
+	v := uint32(first[0])<<24 | uint32(first[1])<<16 | uint32(first[2])<<8 | uint32(first[3])
+	v += uint32(i)
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String()
+}
+
 // readyConditions are the conditions of a healthy node at now.
 func readyConditions(now metav1.Time) []corev1.NodeCondition {
 	cond := func(t corev1.NodeConditionType, s corev1.ConditionStatus, reason, msg string) corev1.NodeCondition {
@@ -63,7 +74,7 @@ func (s *Simulator) node(i int) *corev1.Node {
 			Allocatable: capacity.DeepCopy(),
 			Conditions:  readyConditions(metav1.NewTime(s.clock.Now())),
 			Addresses: []corev1.NodeAddress{
-				{Type: corev1.NodeInternalIP, Address: nodeAddress(i)},
+				{Type: corev1.NodeInternalIP, Address: s.address(i)},
 				{Type: corev1.NodeHostName, Address: name},
 			},
 			NodeInfo: corev1.NodeSystemInfo{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"kite/kubelet/volumes"
 )
 
 // The annotations and label a user or test uses with simulated nodes.
@@ -56,6 +59,9 @@ type Config struct {
 	Workers int
 	// KubeletVersion is reported in each node's nodeInfo.
 	KubeletVersion string
+	// FirstAddress is the first node's InternalIP; node i has FirstAddress+i. Default
+	// 198.18.0.1 (the benchmark range, which nothing connects to). An IPv4 address.
+	FirstAddress net.IP
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 	// Clock; default the real clock.
@@ -96,6 +102,9 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = defaultWorkers
+	}
+	if cfg.FirstAddress != nil && cfg.FirstAddress.To4() == nil {
+		return nil, fmt.Errorf("simulated nodes: first address %s is not IPv4", cfg.FirstAddress)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -178,6 +187,12 @@ func (s *Simulator) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(runCtx.Done(), podReg.HasSynced, nodeReg.HasSynced) {
 		return ctx.Err()
 	}
+	// Simulated nodes have no directories: their local-path volumes only lose the
+	// clean-up finalizer once the provisioner deleted them.
+	localPath, err := volumes.NewLocalPath(volumes.LocalPathConfig{Client: s.client, Nodes: s.names, Logger: s.logger})
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Go(func() {
@@ -186,6 +201,7 @@ func (s *Simulator) Run(ctx context.Context) error {
 		})
 	}
 	wg.Go(func() { s.heartbeats(runCtx) })
+	wg.Go(func() { localPath.Run(runCtx) })
 	<-ctx.Done()
 	s.queue.ShutDown()
 	wg.Wait()

@@ -19,6 +19,15 @@
 // unmounts what Setup mounted before it removes the pod's directory, and refuses to
 // remove a directory that is still a mount point.
 //
+// LocalPath (localpath.go) is the node's part of the local-path provisioner's Delete
+// reclaim (controllers/localpath): it announces the node's storage directory
+// (<data-dir>/storage) on the Node, and when a volume of the provisioner on its node is
+// being deleted with the kite.io/local-path-cleanup finalizer, removes the volume's
+// directory (only the exact path the provisioner makes for that claim under that
+// directory, and only for a Released volume with policy Delete), then the finalizer.
+// kubelet.Run starts it for the real node; kubelet/simulated starts it without a
+// directory, so simulated nodes only remove the finalizer.
+//
 // Called by kubelet/pods before a pod's containers start and on each resync, and when
 // the pod is torn down. It reaches the cluster only through client-go.
 package volumes

@@ -183,6 +183,9 @@ func (m *Manager) claim(ctx context.Context, pod *corev1.Pod, src *corev1.Persis
 	ro := src.ReadOnly
 	switch {
 	case pv.Spec.HostPath != nil:
+		if err := makeLocalPathDir(pv); err != nil {
+			return Mount{}, fmt.Errorf("local-path volume %s: %w", pv.Name, err)
+		}
 		return Mount{HostPath: pv.Spec.HostPath.Path, ReadOnly: ro}, checkHostPath(pv.Spec.HostPath.Path, pv.Spec.HostPath.Type)
 	case pv.Spec.Local != nil:
 		if _, err := os.Stat(pv.Spec.Local.Path); err != nil {

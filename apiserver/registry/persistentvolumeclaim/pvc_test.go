@@ -87,3 +87,39 @@ func TestThroughTheStore(t *testing.T) {
 		t.Errorf("row %q", row)
 	}
 }
+
+// TestStorageClassUpdates: storageClassName may go from nil to a value (the retroactive
+// default class), or take over the beta annotation's value; nothing else about the
+// class may change, as upstream.
+func TestStorageClassUpdates(t *testing.T) {
+	withClass := func(c *string, ann map[string]string) *corev1.PersistentVolumeClaim {
+		pvc := claim("1Gi")
+		pvc.Spec.StorageClassName, pvc.Annotations = c, ann
+		return pvc
+	}
+	str := func(s string) *string { return &s }
+	beta := func(v string) map[string]string { return map[string]string{corev1.BetaStorageClassAnnotation: v} }
+	cases := []struct {
+		name     string
+		old, new *corev1.PersistentVolumeClaim
+		ok       bool
+	}{
+		{"nil to a class", withClass(nil, nil), withClass(str("local-path"), nil), true},
+		{"nil to empty", withClass(nil, nil), withClass(str(""), nil), true},
+		{"a class to another", withClass(str("a"), nil), withClass(str("b"), nil), false},
+		{"a class to nil", withClass(str("a"), nil), withClass(nil, nil), false},
+		{"empty to a class", withClass(str(""), nil), withClass(str("a"), nil), false},
+		{"beta annotation into the field", withClass(nil, beta("fast")), withClass(str("fast"), beta("fast")), true},
+		{"beta annotation moved and dropped", withClass(nil, beta("fast")), withClass(str("fast"), nil), true},
+		{"field other than the beta annotation", withClass(nil, beta("fast")), withClass(str("slow"), beta("fast")), false},
+		{"beta annotation changed", withClass(nil, beta("fast")), withClass(nil, beta("slow")), false},
+		{"beta annotation dropped alone", withClass(nil, beta("fast")), withClass(nil, nil), false},
+		{"beta annotation added with the field", withClass(nil, nil), withClass(str("fast"), beta("fast")), false},
+	}
+	for _, tc := range cases {
+		errs := (Strategy{}).ValidateUpdate(context.Background(), tc.new, tc.old)
+		if (len(errs) == 0) != tc.ok {
+			t.Errorf("%s: errors %v, want ok %v", tc.name, errs, tc.ok)
+		}
+	}
+}

@@ -84,14 +84,26 @@ func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList 
 }
 
 // ValidateUpdate keeps the spec as created, except that the requested storage may
-// grow, a bound claim's volume attributes class may change, and an unbound claim may
-// get its volumeName, as upstream.
+// grow, a bound claim's volume attributes class may change, an unbound claim may get
+// its volumeName, and a claim without a class may get one (storageClassName from nil,
+// upstream's retroactive default class), as upstream.
 func (s Strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
 	pvc, o := obj.(*corev1.PersistentVolumeClaim), old.(*corev1.PersistentVolumeClaim)
 	errs := s.Validate(ctx, obj)
 	newSpec, oldSpec := pvc.Spec.DeepCopy(), o.Spec.DeepCopy()
 	if oldSpec.VolumeName == "" {
 		newSpec.VolumeName = ""
+	}
+	oldAnn, had := o.Annotations[corev1.BetaStorageClassAnnotation]
+	newAnn, has := pvc.Annotations[corev1.BetaStorageClassAnnotation]
+	moving := classMaySet(o, pvc)
+	if moving {
+		newSpec.StorageClassName = oldSpec.StorageClassName
+	}
+	// The beta annotation is immutable, but may go once the field took its value.
+	if oldAnn != newAnn && !(moving && had && !has) {
+		errs = append(errs, field.Invalid(field.NewPath("metadata", "annotations", corev1.BetaStorageClassAnnotation),
+			newAnn, "field is immutable"))
 	}
 	if pvc.Status.Phase == corev1.ClaimBound {
 		newSpec.Resources.Requests = oldSpec.Resources.Requests
@@ -109,6 +121,23 @@ func (s Strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) f
 		errs = append(errs, field.Invalid(field.NewPath("volumeMode"), pvc.Spec.VolumeMode, "field is immutable"))
 	}
 	return errs
+}
+
+// classMaySet says whether the update from o to pvc may set spec.storageClassName:
+// only from nil, and only to the class the old claim's beta annotation names when it
+// has one (then the annotation may stay or go, but not change). Upstream allows this
+// so that a claim made while no default class existed can get one later, and so
+// that the beta annotation can move into the field.
+func classMaySet(o, pvc *corev1.PersistentVolumeClaim) bool {
+	if o.Spec.StorageClassName != nil || pvc.Spec.StorageClassName == nil {
+		return false
+	}
+	oldAnn, had := o.Annotations[corev1.BetaStorageClassAnnotation]
+	if !had {
+		return true
+	}
+	newAnn, has := pvc.Annotations[corev1.BetaStorageClassAnnotation]
+	return *pvc.Spec.StorageClassName == oldAnn && (!has || newAnn == oldAnn)
 }
 
 // ValidateStatusUpdate checks the access modes and capacity a binder reports.
