@@ -91,6 +91,11 @@ for _ in $(seq 100); do
 done
 # -clean-crud: the LISTs, deletecollection and RSS after the run see exactly the 10,000
 # ConfigMaps the targets name, not those plus the create measurements' leftovers.
+# RSS rows split anonymous memory (heap, stacks, Pebble) from file-backed pages, which
+# are mostly kite's own executable image (about 88 MiB, mapped whole by recent
+# kernels); "RSS 10s after the run" is what the server keeps once it is quiet. The
+# "server CPU" rows are CPU-seconds per 10,000 creates, steadier than rates on a
+# shared machine.
 $GO run ./hack/apiload -kubeconfig "$api_dir/data/kubeconfig" -pid "$kite_pid" -objects "${API_OBJECTS:-10000}" -clean-crud
 
 if ((bench_status != 0)); then

@@ -48,12 +48,22 @@ import (
 //   - Beside each object, an entry keeps its JSON and protobuf bytes once a list has
 //     written them (cache_encode.go), up to encodedMax per cache, so that a list of
 //     unchanged objects copies bytes instead of encoding them again.
+//   - Nothing outlives its use for long: the window holds at most windowMax changes
+//     and windowBytesMax stored bytes (it holds the only reference to a deleted
+//     object), a sorted snapshot most of whose items changed is dropped rather than
+//     merged, and a snapshot kept for continue tokens goes when the window moves past
+//     its revision. What the cache forgot, the store answers.
 
 const (
 	// windowMax bounds the changes a cache keeps for watchers to resume from. The
 	// window starts small and doubles as changes come, so a quiet resource keeps few.
 	windowMax = 4096
 	windowMin = 16
+	// windowBytesMax bounds the window by the stored size of its changes (new and
+	// previous value), as well as by count: a window holds the decoded previous version
+	// of every change, about twice its stored size, and those of deleted objects are
+	// held by nothing else. 4096 changes of 1 MiB objects must not pin gigabytes.
+	windowBytesMax = 4 << 20
 	// windowKeep is how long a change stays in a window holding more than windowMin:
 	// upstream's watch cache keeps 75 s of history (eventFreshDuration). Older changes
 	// are answered from the store's history, and the memory a burst of changes took
@@ -65,6 +75,9 @@ const (
 	// an older token is answered from the store at its revision.
 	keptMax = 16
 	keptFor = 90 * time.Second
+	// dirtyMin is the number of changed keys below which a snapshot is always merged
+	// rather than dropped (markDirtyLocked).
+	dirtyMin = 256
 	// freshWait is how long a consistent read waits for the cache to catch up before it
 	// reads the store instead, as upstream's consistent reads from cache do.
 	freshWait = 3 * time.Second
@@ -97,6 +110,7 @@ type cacheEvent struct {
 	prev    runtime.Object
 	deleted bool
 	at      time.Time // when the cache applied it, for windowKeep
+	size    int64     // stored bytes of the new and previous value, for windowBytesMax
 }
 
 type cacheConfig struct {
@@ -107,6 +121,8 @@ type cacheConfig struct {
 	now     func() time.Time // the clock of kept snapshots' expiry
 	// windowMax bounds the window (default: windowMax); tests make it small.
 	windowMax int
+	// windowBytesMax bounds the window's stored bytes (default: windowBytesMax).
+	windowBytesMax int64
 }
 
 type cache struct {
@@ -135,6 +151,7 @@ type cache struct {
 	first       int64
 	count       int
 	windowStart int64 // every change after windowStart is in the window
+	windowBytes int64 // the sum of the window's changes' sizes
 
 	// encoded is the size of the encodings the entries keep (cache_encode.go).
 	encoded atomic.Int64
@@ -157,6 +174,9 @@ func newCache(cfg cacheConfig) *cache {
 	}
 	if cfg.windowMax < windowMin {
 		cfg.windowMax = windowMax
+	}
+	if cfg.windowBytesMax <= 0 {
+		cfg.windowBytesMax = windowBytesMax
 	}
 	return &cache{cfg: cfg, changed: make(chan struct{})}
 }
@@ -233,7 +253,7 @@ func (c *cache) follow(ctx context.Context) error {
 	c.gen++
 	c.retireAll(c.state)
 	c.state, c.snap, c.dirty, c.kept = state, nil, map[string]struct{}{}, map[int64]*keptSnapshot{}
-	c.window, c.first, c.count = make([]*cacheEvent, windowMin), 0, 0
+	c.window, c.first, c.count, c.windowBytes = make([]*cacheEvent, windowMin), 0, 0, 0
 	c.rev, c.windowStart = page.Revision, page.Revision
 	c.ready, c.failing, c.sw = true, false, sw
 	c.broadcastLocked()
@@ -288,7 +308,8 @@ func (c *cache) apply(ev storage.Event) error {
 		prev = old.obj
 		c.retire(old)
 	}
-	ce := &cacheEvent{rev: ev.Revision, key: ev.Key, obj: obj, prev: prev, at: c.cfg.now()}
+	ce := &cacheEvent{rev: ev.Revision, key: ev.Key, obj: obj, prev: prev, at: c.cfg.now(),
+		size: int64(len(ev.Value) + len(ev.PrevValue))}
 	if ev.Type == storage.EventDelete {
 		if prev == nil { // not in the cache: only the store's copy can say what it was
 			if prev, err = c.cfg.decode(ev.PrevValue, ev.PrevRevision); err != nil {
@@ -305,7 +326,7 @@ func (c *cache) apply(ev storage.Event) error {
 	} else {
 		c.state[ev.Key] = &entry{key: ev.Key, obj: obj}
 	}
-	c.dirty[ev.Key] = struct{}{}
+	c.markDirtyLocked(ev.Key)
 	c.trimLocked()
 	c.pushLocked(ce)
 	c.rev = ev.Revision
@@ -313,9 +334,27 @@ func (c *cache) apply(ev storage.Event) error {
 	return nil
 }
 
+// markDirtyLocked records that key changed since the last snapshot. Once most of the
+// snapshot's items have changed (a deletecollection, a re-list after a restart), the
+// snapshot is dropped: merging would cost as much as sorting the state again, and
+// until the next list it would keep every replaced and deleted object alive.
+func (c *cache) markDirtyLocked(key string) {
+	if c.snap == nil {
+		return // the next snapshot sorts the whole state
+	}
+	c.dirty[key] = struct{}{}
+	if len(c.dirty) > dirtyMin && len(c.dirty) > len(c.snap.items)/2 {
+		c.snap, c.dirty = nil, map[string]struct{}{}
+	}
+}
+
 // pushLocked appends a change to the window, growing it up to windowMax, then
-// dropping the oldest.
+// dropping the oldest; beyond windowMin changes, it drops the oldest while the window
+// would exceed windowBytesMax.
 func (c *cache) pushLocked(ev *cacheEvent) {
+	for c.count >= windowMin && c.windowBytes+ev.size > c.cfg.windowBytesMax {
+		c.dropOldestLocked()
+	}
 	if c.count == len(c.window) {
 		if len(c.window) < c.cfg.windowMax {
 			c.resizeLocked(min(2*len(c.window), c.cfg.windowMax))
@@ -325,6 +364,7 @@ func (c *cache) pushLocked(ev *cacheEvent) {
 	}
 	c.window[(c.first+int64(c.count))%int64(len(c.window))] = ev
 	c.count++
+	c.windowBytes += ev.size
 }
 
 // resizeLocked moves the window's changes to a ring of n slots (n >= count).
@@ -337,13 +377,22 @@ func (c *cache) resizeLocked(n int) {
 	c.window = ring
 }
 
-// dropOldestLocked forgets the oldest change of the window.
+// dropOldestLocked forgets the oldest change of the window, and the snapshots kept for
+// continue tokens that the window no longer reaches back to (upstream's cacher drops
+// its list snapshots with its history the same way): a snapshot holds every object of
+// its revision, replaced and deleted ones included, and the store answers its token.
 func (c *cache) dropOldestLocked() {
 	i := c.first % int64(len(c.window))
 	c.windowStart = c.window[i].rev
+	c.windowBytes -= c.window[i].size
 	c.window[i] = nil
 	c.first++
 	c.count--
+	for rev := range c.kept {
+		if rev < c.windowStart {
+			delete(c.kept, rev)
+		}
+	}
 }
 
 // trimLocked forgets the changes older than windowKeep beyond the newest windowMin,
@@ -468,8 +517,8 @@ func (c *cache) snapshot() (*snapshot, error) {
 func (c *cache) keep(snap *snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.ready {
-		return
+	if !c.ready || snap.rev < c.windowStart {
+		return // the window has moved past it since the list (dropOldestLocked)
 	}
 	now := c.cfg.now()
 	for rev, k := range c.kept {

@@ -109,6 +109,9 @@ type memoryOptions struct {
 	// gcPercent is GOGC: how much the heap may grow past the live objects before a
 	// collection; negative leaves the runtime's setting.
 	gcPercent int
+	// returnInterval is how often a quiet server's free heap is checked for and
+	// returned to the system (memreturn.go); zero leaves it to the runtime.
+	returnInterval time.Duration
 }
 
 func (m *memoryOptions) addFlags(fs *pflag.FlagSet) {
@@ -116,6 +119,8 @@ func (m *memoryOptions) addFlags(fs *pflag.FlagSet) {
 		"Soft limit on the memory of the Go runtime (heap, stacks, runtime structures), as a quantity: 200Mi, 1Gi. Empty: GOMEMLIMIT, else none.")
 	fs.IntVar(&m.gcPercent, "gc-percent", -1,
 		"Heap growth between garbage collections, in percent of the live heap (GOGC). Negative: GOGC, else 100.")
+	fs.DurationVar(&m.returnInterval, "memory-return-interval", time.Second,
+		"How often to check whether the server is quiet and holds much more heap than it uses; after three quiet checks in a row, the free heap is returned to the system at once (0: leave it to the Go runtime, which takes minutes).")
 }
 
 // apply sets the runtime's limits from the flags.
@@ -132,6 +137,9 @@ func (m *memoryOptions) apply() error {
 	}
 	if m.gcPercent >= 0 {
 		debug.SetGCPercent(m.gcPercent)
+	}
+	if m.returnInterval < 0 {
+		return fmt.Errorf("--memory-return-interval must not be negative, not %s", m.returnInterval)
 	}
 	return nil
 }

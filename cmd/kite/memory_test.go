@@ -3,6 +3,7 @@ package main
 import (
 	"runtime/debug"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -44,5 +45,11 @@ func TestMemoryFlags(t *testing.T) {
 		if _, err := parse("--memory-limit=" + bad); err == nil {
 			t.Errorf("--memory-limit=%s accepted", bad)
 		}
+	}
+	if m, err := parse(); err != nil || m.returnInterval != time.Second {
+		t.Errorf("--memory-return-interval defaults to %v (%v), want 1s", m.returnInterval, err)
+	}
+	if _, err := parse("--memory-return-interval=-1s"); err == nil {
+		t.Error("--memory-return-interval=-1s accepted")
 	}
 }

@@ -193,6 +193,7 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	logger := slog.New(slog.NewTextHandler(logw, nil))
 	// client-go logs through klog; send it to the same place.
 	klog.SetSlogLogger(logger)
+	go o.memory.returnIdleMemory(ctx, logger)
 
 	dir, err := datadir.Open(datadir.Config{Path: o.dataDir})
 	if err != nil {

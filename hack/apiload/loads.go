@@ -46,9 +46,10 @@ func parallel(conc, n int, op func(i int) error) ([]time.Duration, time.Duration
 }
 
 // crud measures create, get and update of 1 KiB ConfigMaps.
-func crud(ctx context.Context, r *report, c kubernetes.Interface, ns, ct string, conc, n int) error {
+func crud(ctx context.Context, r *report, c kubernetes.Interface, pid int, ns, ct string, conc, n int) error {
 	cms := c.CoreV1().ConfigMaps(ns)
 	name := func(i int) string { return fmt.Sprintf("crud-%s-%d-%d", ct, conc, i) }
+	cpu := cpuSeconds(pid)
 	lat, took, err := parallel(conc, n, func(i int) error {
 		_, err := cms.Create(ctx, configMap(name(i), nil), metav1.CreateOptions{})
 		return err
@@ -57,6 +58,7 @@ func crud(ctx context.Context, r *report, c kubernetes.Interface, ns, ct string,
 		return fmt.Errorf("create: %w", err)
 	}
 	r.rate(fmt.Sprintf("create %s c=%d", ct, conc), n, took, lat)
+	r.cpuPer10k(fmt.Sprintf("  server CPU, create %s c=%d", ct, conc), pid, cpu, n)
 	lat, took, err = parallel(conc, n, func(i int) error {
 		_, err := cms.Get(ctx, name(i), metav1.GetOptions{})
 		return err

@@ -36,6 +36,8 @@ type options struct {
 	// (for profiling one phase).
 	concurrency string
 	crudOnly    bool
+	// settle is how long after the run the RSS is read a second time.
+	settle time.Duration
 }
 
 func run() error {
@@ -47,6 +49,7 @@ func run() error {
 	flag.BoolVar(&o.cleanCRUD, "clean-crud", false, "delete the create/get/update ConfigMaps before the LISTs, so that LIST, deletecollection and the RSS after the run see exactly -objects ConfigMaps")
 	flag.StringVar(&o.concurrency, "concurrency", "1,16,64", "comma-separated concurrencies of the create/get/update measurements")
 	flag.BoolVar(&o.crudOnly, "crud-only", false, "stop after the create/get/update measurements")
+	flag.DurationVar(&o.settle, "settle", 10*time.Second, "read the server's RSS again this long after the run (0: not)")
 	flag.Parse()
 	if o.kubeconfig == "" {
 		return fmt.Errorf("-kubeconfig is required")
@@ -85,7 +88,7 @@ func run() error {
 	report.rss("RSS idle", o.pid)
 	for _, ct := range []string{"json", "protobuf"} {
 		for _, conc := range concs {
-			if err := crud(ctx, report, clients[ct], ns, ct, conc, o.ops); err != nil {
+			if err := crud(ctx, report, clients[ct], o.pid, ns, ct, conc, o.ops); err != nil {
 				return err
 			}
 		}
@@ -116,6 +119,12 @@ func run() error {
 	}
 	report.add(fmt.Sprintf("deletecollection of %d", left), time.Since(start).Seconds(), "s")
 	report.rss("RSS after the run", o.pid)
+	if o.pid != 0 && o.settle > 0 {
+		// What the server keeps once it has had a moment: the run's garbage is
+		// collected and returned by then, if the server does so.
+		time.Sleep(o.settle)
+		report.rss(fmt.Sprintf("RSS %s after the run", o.settle), o.pid)
+	}
 	report.print(os.Stdout)
 	return nil
 }

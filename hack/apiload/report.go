@@ -39,7 +39,9 @@ func (r *report) latency(name string, lat []time.Duration) {
 	r.rows = append(r.rows, row{name, fmt.Sprintf("p50 %s  p99 %s", ms(pct(lat, 0.5)), ms(pct(lat, 0.99)))})
 }
 
-// rss records the resident memory of process pid (Linux).
+// rss records the resident memory of process pid (Linux), split into anonymous memory
+// (heap, stacks, Pebble's memtables and block cache) and file-backed pages (mostly the
+// executable's own image, which the kernel may map in whole and may drop at will).
 func (r *report) rss(name string, pid int) {
 	if pid == 0 {
 		return
@@ -49,12 +51,48 @@ func (r *report) rss(name string, pid int) {
 		r.rows = append(r.rows, row{name, err.Error()})
 		return
 	}
+	kb := map[string]float64{}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.Atoi(strings.Fields(v)[0])
-			r.rows = append(r.rows, row{name, fmt.Sprintf("%.0f MiB", float64(kb)/1024)})
+		k, v, ok := strings.Cut(line, ":")
+		if f := strings.Fields(v); ok && len(f) > 0 {
+			kb[k], _ = strconv.ParseFloat(f[0], 64)
 		}
 	}
+	r.rows = append(r.rows, row{name, fmt.Sprintf("%.0f MiB  (anon %.0f, file %.0f)", kb["VmRSS"]/1024, kb["RssAnon"]/1024, kb["RssFile"]/1024)})
+}
+
+// cpuSeconds is the CPU time (user and system) process pid has used, from
+// /proc/PID/stat; 0 when pid is 0 or unreadable. Under other load on the machine, CPU
+// per operation moves less than operations per second.
+func cpuSeconds(pid int) float64 {
+	if pid == 0 {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; the fields after it are fixed.
+	rest := string(data)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ is 100 on Linux
+}
+
+// cpuPer10k records the server's CPU seconds per 10,000 operations between two
+// cpuSeconds readings.
+func (r *report) cpuPer10k(name string, pid int, before float64, n int) {
+	if pid == 0 || n == 0 {
+		return
+	}
+	r.rows = append(r.rows, row{name, fmt.Sprintf("%.2f CPU-s per 10k", (cpuSeconds(pid)-before)*10000/float64(n))})
 }
 
 func (r *report) print(w io.Writer) {

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"runtime/metrics"
+	"testing"
+	"time"
+)
+
+// TestReturnerObserve: the free heap is returned only after quietIntervals quiet
+// checks in a row with much more heap resident than live, and a busy check starts the
+// streak again.
+func TestReturnerObserve(t *testing.T) {
+	const mib = 1 << 20
+	big := func(allocs uint64) heapSample { return heapSample{allocs: allocs, live: 20 * mib, resident: 200 * mib} }
+	small := func(allocs uint64) heapSample { return heapSample{allocs: allocs, live: 20 * mib, resident: 30 * mib} }
+	for _, tc := range []struct {
+		name    string
+		samples []heapSample // one per check, after a first sample of allocs 0
+		want    string       // per check: r (return) or . (not)
+	}{
+		{"quiet with a large free heap", []heapSample{big(0), big(mib / 2), big(mib), big(mib), big(mib)}, "..r.."},
+		{"quiet with little free heap", []heapSample{small(0), small(0), small(0), small(0)}, "...."},
+		{"busy", []heapSample{big(10 * mib), big(20 * mib), big(30 * mib), big(40 * mib)}, "...."},
+		{"a busy check restarts the streak", []heapSample{big(0), big(0), big(10 * mib), big(10 * mib), big(10 * mib), big(10 * mib)}, ".....r"},
+		{"just under the quiet rate", []heapSample{big(mib - 1), big(2*mib - 2), big(3*mib - 3)}, "..r"},
+		{"at the quiet rate", []heapSample{big(mib), big(2 * mib), big(3 * mib)}, "..."},
+		{"no runtime metrics", []heapSample{{}, {}, {}, {}}, "...."},
+	} {
+		r := returner{interval: time.Second}
+		prev, got := heapSample{}, ""
+		for _, cur := range tc.samples {
+			if r.observe(prev, cur) {
+				got += "r"
+			} else {
+				got += "."
+			}
+			prev = cur
+		}
+		if got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestReturnIdleMemory: after a burst of garbage, a quiet process's resident heap comes
+// back down to near its live heap within a few intervals, where the Go runtime alone
+// would keep it until its next collection (minutes, with nothing allocating).
+func TestReturnIdleMemory(t *testing.T) {
+	buf := make([]metrics.Sample, len(heapMetrics))
+	if s := readHeap(buf); s.allocs == 0 || s.resident == 0 {
+		t.Fatalf("runtime/metrics gives no heap figures: %+v", s)
+	}
+	runtime.GC() // a live-heap figure from before the burst
+	var keep [][]byte
+	for range 256 {
+		keep = append(keep, make([]byte, 1<<20))
+	}
+	runtime.GC() // the runtime now thinks 256 MiB are live and paces for twice that
+	keep = nil
+	_ = keep
+	before := readHeap(buf)
+	if before.resident < 200<<20 {
+		t.Fatalf("the burst left only %d MiB resident", before.resident>>20)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	m := memoryOptions{returnInterval: 50 * time.Millisecond}
+	go func() {
+		defer close(done)
+		m.returnIdleMemory(ctx, slog.New(slog.DiscardHandler))
+	}()
+	defer func() { cancel(); <-done }()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		now := readHeap(buf)
+		if now.resident < before.resident/2 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("resident heap still %d MiB (live %d MiB) 10 s after a burst of 256 MiB", now.resident>>20, now.live>>20)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a figure, not synchronising
+	}
+}

@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// anonMiB is the anonymous resident memory of process pid (heap, stacks, the store's
+// memtables and cache), leaving out the executable's file-backed pages.
+func anonMiB(t *testing.T, pid int) int {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+			kb, err := strconv.Atoi(strings.Fields(v)[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb / 1024
+		}
+	}
+	t.Fatalf("no RssAnon in /proc/%d/status", pid)
+	return 0
+}
+
+// A server that has gone quiet after a burst gives the burst's memory back within
+// seconds (kite server's default --memory-return-interval), where the Go runtime alone
+// keeps it resident until its next collection, minutes later.
+func TestServerReturnsMemoryAfterABurst(t *testing.T) {
+	p, kc := apiServer(t)
+	pid := p.cmd.Process.Pid
+	c := clientFor(t, kc)
+	ctx := context.Background()
+	ns := "kite-memory"
+	if _, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	base := anonMiB(t, pid)
+
+	// The burst: 1,500 config maps of 32 KiB, listed once (the watch cache keeps them
+	// decoded and encoded), then deleted together.
+	const n, conc = 1500, 16
+	value := strings.Repeat("k", 32<<10)
+	cms := c.CoreV1().ConfigMaps(ns)
+	var wg sync.WaitGroup
+	errs := make(chan error, conc)
+	for w := range conc {
+		wg.Go(func() {
+			for i := w; i < n; i += conc {
+				cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("burst-%04d", i)}, Data: map[string]string{"v": value}}
+				if _, err := cms.Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	l, err := cms.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	burst := 0
+	for _, cm := range l.Items {
+		if strings.HasPrefix(cm.Name, "burst-") {
+			burst++
+		}
+	}
+	if burst != n {
+		t.Fatalf("a list after the burst has %d of its %d config maps", burst, n)
+	}
+	if err := cms.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	peak := anonMiB(t, pid)
+	if peak-base < 40 {
+		t.Fatalf("the burst added only %d MiB (%d to %d): too little to judge", peak-base, base, peak)
+	}
+	t.Logf("anonymous RSS %d MiB before the burst, %d MiB after it", base, peak)
+
+	start := time.Now()
+	eventually(t, 30*time.Second, func() string {
+		if now := anonMiB(t, pid); now > base+(peak-base)/2 {
+			return fmt.Sprintf("anonymous RSS still %d MiB, %s after a burst that took it from %d to %d MiB", now, time.Since(start).Round(time.Second), base, peak)
+		}
+		return ""
+	})
+	t.Logf("anonymous RSS %d MiB %s after the burst", anonMiB(t, pid), time.Since(start).Round(time.Second))
+}
