@@ -119,6 +119,13 @@ func TestProxySubresources(t *testing.T) {
 	if got := kubectl(t, k, kubeconfig, "get", "--raw", "/api/v1/nodes/"+node+"/proxy/healthz"); got != "ok" {
 		t.Errorf("nodes/proxy/healthz: %q", got)
 	}
+	// The node's /var/log, as upstream's "proxy logs on node" specs read it, with and
+	// without the agent's port.
+	for _, p := range []string{"/proxy/logs/", ":10250/proxy/logs/"} {
+		if got := kubectl(t, k, kubeconfig, "get", "--raw", "/api/v1/nodes/"+node+p); !strings.Contains(got, "<pre>") {
+			t.Errorf("nodes/%s%s: %q, want a directory listing", node, p, got)
+		}
+	}
 
 	// Raw HTTP, as upstream's spec sends it: every method passes on, a GET of the bare
 	// subresource is a redirect to it with a slash.

@@ -36,6 +36,9 @@ type Config struct {
 	// GetCert, when set, gives the certificate to present at each handshake in place
 	// of Cert (which must still be set), so a renewed one is used without a restart.
 	GetCert func() *tls.Certificate
+	// LogDir is the directory served at /logs/, as upstream kubelet's system log
+	// handler serves the node's /var/log (default: /var/log).
+	LogDir string
 	// AllowedUsers are the client certificate common names that are served (default:
 	// APIServerUser). Every other client gets 403.
 	AllowedUsers []string
@@ -62,6 +65,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
+	if cfg.LogDir == "" {
+		cfg.LogDir = "/var/log"
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -82,6 +88,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /pods", s.servePods)
 	mux.HandleFunc("GET /pods/{$}", s.servePods)
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.serveLogs)
+	// The node's log files and directory listings, read-only (http.FileServer refuses
+	// paths leaving the directory).
+	mux.Handle("GET /logs/", http.StripPrefix("/logs/", http.FileServer(http.Dir(s.cfg.LogDir))))
 	for _, p := range []string{"/exec/{namespace}/{pod}/{container}", "/exec/{namespace}/{pod}/{uid}/{container}"} {
 		mux.HandleFunc(p, s.serveExec)
 	}

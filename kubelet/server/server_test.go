@@ -117,6 +117,8 @@ type fixture struct {
 	apiserver, stranger *http.Client
 	roots               *x509.CertPool
 	clientCert          tls.Certificate
+	// logDir is served at /logs/.
+	logDir string
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -144,7 +146,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Cleanup(tr.CloseIdleConnections)
 		return &http.Client{Transport: tr, Timeout: 10 * time.Second}, cert
 	}
-	f := &fixture{rt: &fakeRuntime{logPaths: map[string]string{}}, roots: bundle.ClientCAs()}
+	f := &fixture{rt: &fakeRuntime{logPaths: map[string]string{}}, roots: bundle.ClientCAs(), logDir: t.TempDir()}
 	f.apiserver, f.clientCert = client("apiserver-kubelet-client", APIServerUser)
 	f.stranger, _ = client("stranger", "kite-admin-lookalike")
 	srv, err := New(Config{
@@ -153,7 +155,7 @@ func newFixture(t *testing.T) *fixture {
 		Pods: func(context.Context) (*corev1.PodList, error) {
 			return &corev1.PodList{Items: []corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"}}}}, nil
 		},
-		Cert: serving, ClientCAs: bundle.ClientCAs(),
+		Cert: serving, ClientCAs: bundle.ClientCAs(), LogDir: f.logDir,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +201,27 @@ func TestOnlyTheAPIServerIdentityIsServed(t *testing.T) {
 	if resp, err := anon.Get(f.url + "/healthz"); err == nil {
 		resp.Body.Close()
 		t.Errorf("a client without a certificate got %d", resp.StatusCode)
+	}
+}
+
+// TestLogsServesTheNodesLogDirectory: /logs/ lists and serves the node's log files, as
+// upstream kubelet's system log handler, and nothing outside the directory.
+func TestLogsServesTheNodesLogDirectory(t *testing.T) {
+	f := newFixture(t)
+	if err := os.WriteFile(filepath.Join(f.logDir, "kite-test.log"), []byte("started\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := f.get(t, f.apiserver, "/logs/"); code != 200 || !strings.Contains(body, `href="kite-test.log"`) {
+		t.Errorf("/logs/: %d %q, want a listing with kite-test.log", code, body)
+	}
+	if code, body := f.get(t, f.apiserver, "/logs/kite-test.log"); code != 200 || body != "started\n" {
+		t.Errorf("/logs/kite-test.log: %d %q", code, body)
+	}
+	if code, _ := f.get(t, f.apiserver, "/logs/../server_test.go"); code == 200 {
+		t.Error("/logs/ served a file outside its directory")
+	}
+	if code, _ := f.get(t, f.stranger, "/logs/"); code != http.StatusForbidden {
+		t.Errorf("/logs/ for another identity: %d, want 403", code)
 	}
 }
 
