@@ -58,7 +58,6 @@ func (m *Manager) newControllers(_ context.Context, f informers.SharedInformerFa
 		Client:     m.client,
 		RootCA:     m.cfg.RootCA,
 		Namespaces: f.Core().V1().Namespaces(),
-		ConfigMaps: f.Core().V1().ConfigMaps(),
 		Logger:     m.logger,
 	}))
 	add(replicaset.New(replicaset.Config{

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -35,9 +37,10 @@ type Config struct {
 	Client kubernetes.Interface
 	// RootCA is the cluster CA, PEM-encoded. Required.
 	RootCA []byte
-	// Namespaces and ConfigMaps are shared informers. Required.
+	// Namespaces is a shared informer. Required. (The publisher watches the
+	// kube-root-ca.crt ConfigMaps itself: a shared ConfigMap informer would hold every
+	// ConfigMap of the cluster in memory for the sake of one per namespace.)
 	Namespaces coreinformers.NamespaceInformer
-	ConfigMaps coreinformers.ConfigMapInformer
 	// Workers is how many namespaces are handled at once. Default 3.
 	Workers int
 	// Logger; default slog.Default().
@@ -51,14 +54,16 @@ type Publisher struct {
 	logger   *slog.Logger
 	nsLister corelisters.NamespaceLister
 	cmLister corelisters.ConfigMapLister
-	queue    *worker.Queue
-	handlers worker.Handlers
+	// cmInformer watches only the ConfigMaps named ConfigMapName; Run runs it.
+	cmInformer cache.SharedIndexInformer
+	queue      *worker.Queue
+	handlers   worker.Handlers
 }
 
 // New makes the publisher and registers its handlers with the informers.
 func New(cfg Config) (*Publisher, error) {
-	if cfg.Client == nil || cfg.Namespaces == nil || cfg.ConfigMaps == nil {
-		return nil, errors.New("root CA publisher: Client, Namespaces and ConfigMaps are required")
+	if cfg.Client == nil || cfg.Namespaces == nil {
+		return nil, errors.New("root CA publisher: Client and Namespaces are required")
 	}
 	if len(cfg.RootCA) == 0 {
 		return nil, errors.New("root CA publisher: RootCA is required")
@@ -74,9 +79,13 @@ func New(cfg Config) (*Publisher, error) {
 		data:     map[string]string{DataKey: string(cfg.RootCA)},
 		logger:   cfg.Logger.With("controller", "root-ca-cert-publisher"),
 		nsLister: cfg.Namespaces.Lister(),
-		cmLister: cfg.ConfigMaps.Lister(),
 	}
-	nsInf, cmInf := cfg.Namespaces.Informer(), cfg.ConfigMaps.Informer()
+	byName := fields.OneTermEqualSelector("metadata.name", ConfigMapName).String()
+	p.cmInformer = coreinformers.NewFilteredConfigMapInformer(cfg.Client, metav1.NamespaceAll, 0,
+		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
+		func(o *metav1.ListOptions) { o.FieldSelector = byName })
+	p.cmLister = corelisters.NewConfigMapLister(p.cmInformer.GetIndexer())
+	nsInf, cmInf := cfg.Namespaces.Informer(), p.cmInformer
 	p.queue = worker.New(worker.Config{Name: "root_ca_cert_publisher", Sync: p.sync, Workers: cfg.Workers,
 		Synced: []cache.InformerSynced{nsInf.HasSynced, cmInf.HasSynced}, Logger: p.logger})
 	if err := p.handlers.Add(nsInf, cache.ResourceEventHandlerFuncs{
@@ -106,9 +115,13 @@ func (p *Publisher) enqueueConfigMap(obj any) {
 	}
 }
 
-// Run handles namespaces until ctx ends, then waits for its workers.
+// Run handles namespaces until ctx ends, then waits for its workers and its ConfigMap
+// informer.
 func (p *Publisher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer p.handlers.Remove()
+	wg.Go(func() { p.cmInformer.Run(ctx.Done()) })
 	p.queue.Run(ctx)
 }
 

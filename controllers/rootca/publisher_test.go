@@ -24,7 +24,7 @@ func run(t *testing.T, names ...string) *fake.Clientset {
 		}
 	}
 	f := informers.NewSharedInformerFactory(client, 0)
-	p, err := New(Config{Client: client, RootCA: []byte(testCA), Namespaces: f.Core().V1().Namespaces(), ConfigMaps: f.Core().V1().ConfigMaps()})
+	p, err := New(Config{Client: client, RootCA: []byte(testCA), Namespaces: f.Core().V1().Namespaces()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestRootCAIsPublishedAndRestored(t *testing.T) {
 func TestNewRequiresTheCA(t *testing.T) {
 	client := fake.NewClientset()
 	f := informers.NewSharedInformerFactory(client, 0)
-	if _, err := New(Config{Client: client, Namespaces: f.Core().V1().Namespaces(), ConfigMaps: f.Core().V1().ConfigMaps()}); err == nil {
+	if _, err := New(Config{Client: client, Namespaces: f.Core().V1().Namespaces()}); err == nil {
 		t.Error("New without RootCA succeeded")
 	}
 }
