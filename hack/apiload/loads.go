@@ -79,16 +79,21 @@ func crud(ctx context.Context, r *report, c kubernetes.Interface, pid int, ns, c
 	return nil
 }
 
-// lists creates n ConfigMaps (one in ten labelled) and times the three LISTs.
-func lists(ctx context.Context, r *report, c kubernetes.Interface, ns string, n int) error {
+// createListed creates n ConfigMaps, one in ten labelled, for lists.
+func createListed(ctx context.Context, c kubernetes.Interface, ns string, n int) error {
 	cms := c.CoreV1().ConfigMaps(ns)
-	if _, _, err := parallel(64, n, func(i int) error {
+	_, _, err := parallel(64, n, func(i int) error {
 		labels := map[string]string{"group": strconv.Itoa(i % 10)}
 		_, err := cms.Create(ctx, configMap(fmt.Sprintf("list-%05d", i), labels), metav1.CreateOptions{})
 		return err
-	}); err != nil {
-		return err
-	}
+	})
+	return err
+}
+
+// lists times the three LISTs of the n ConfigMaps createListed made, through c (whose
+// content type, ct, names the rows).
+func lists(ctx context.Context, r *report, c kubernetes.Interface, ct, ns string, n int) error {
+	cms := c.CoreV1().ConfigMaps(ns)
 	var full, paged, selected []time.Duration
 	for range 10 {
 		t := time.Now()
@@ -118,9 +123,9 @@ func lists(ctx context.Context, r *report, c kubernetes.Interface, ns string, n 
 			return fmt.Errorf("label-selected list returned %d items, want %d", len(l.Items), n/10)
 		}
 	}
-	r.latency(fmt.Sprintf("LIST all (%d+ objects)", n), full)
-	r.latency("LIST paged by 500", paged)
-	r.latency(fmt.Sprintf("LIST by label (%d objects)", n/10), selected)
+	r.latency(fmt.Sprintf("LIST all (%d+ objects) %s", n, ct), full)
+	r.latency("LIST paged by 500 "+ct, paged)
+	r.latency(fmt.Sprintf("LIST by label (%d objects) %s", n/10, ct), selected)
 	return nil
 }
 

@@ -105,8 +105,14 @@ func run() error {
 		}
 		left = o.objects
 	}
-	if err := lists(ctx, report, c, ns, o.objects); err != nil {
+	if err := createListed(ctx, c, ns, o.objects); err != nil {
 		return err
+	}
+	// JSON first: the baseline LISTs are kubectl's and client-go's default.
+	for _, ct := range []string{"json", "protobuf"} {
+		if err := lists(ctx, report, clients[ct], ct, ns, o.objects); err != nil {
+			return err
+		}
 	}
 	for _, n := range []int{8, 100} {
 		if err := watchLatency(ctx, report, c, ns, n); err != nil {
