@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -422,7 +423,9 @@ func TestAdmissionPolicySubresources(t *testing.T) {
 		}
 		return ""
 	})
-	if err := scale(3); err != nil {
+	// The deployment controller writes the status meanwhile; a scale read before that
+	// gets a 409, as upstream's, and is read again (kubectl scale does the same).
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error { return scale(3) }); err != nil {
 		t.Errorf("scale to 3: %v", err)
 	}
 	if got, err := c.AppsV1().Deployments(ns).Get(ctx, d.Name, metav1.GetOptions{}); err != nil || *got.Spec.Replicas != 3 {
