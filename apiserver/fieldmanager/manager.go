@@ -52,6 +52,8 @@ type Manager struct {
 	mu sync.Mutex
 	// bySub are the field managers by subresource ("" for the main resource).
 	bySub map[string]*managedfields.FieldManager
+	// plans are the create shortcuts by subresource (create.go), built on first use.
+	plans map[string]createPlan
 }
 
 // New validates cfg and returns a Manager. It does no expensive work.

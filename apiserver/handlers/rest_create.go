@@ -28,7 +28,7 @@ func (h *restHandler) serveCreate(w http.ResponseWriter, r *http.Request, req *r
 		return
 	}
 	// The creator owns every field it set, recorded as an Update from nothing.
-	obj = h.track(r, req, h.fields(req), req.res.New(), obj, opts.FieldManager)
+	obj = h.trackCreate(r, req, h.fields(req), obj, opts.FieldManager)
 	// The store checks that the body's namespace, if any, is the URL's.
 	created, err := req.store.Create(r.Context(), req.namespace, obj, opts)
 	if err != nil {

@@ -49,7 +49,7 @@ func (s *Store) encode(obj runtime.Object) ([]byte, error) {
 	rv := acc.GetResourceVersion()
 	acc.SetResourceVersion("")
 	defer acc.SetResourceVersion(rv)
-	data, err := runtime.Encode(s.codec, stored)
+	data, err := s.encodeBytes(stored)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
@@ -57,6 +57,51 @@ func (s *Store) encode(obj runtime.Object) ([]byte, error) {
 		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("the object is %d bytes; the limit is %d", len(data), maxObjectBytes))
 	}
 	return data, nil
+}
+
+// encodeBytes encodes obj with the storage codec. The protobuf encoder sizes its
+// output, asks an allocator for the buffer and writes it whole: given an encodeBuffer
+// as both, the bytes it wrote are the result, without runtime.Encode's second buffer
+// and copy.
+func (s *Store) encodeBytes(obj runtime.Object) ([]byte, error) {
+	e, ok := s.encoder.(runtime.EncoderWithAllocator)
+	if !ok {
+		return runtime.Encode(s.codec, obj)
+	}
+	var buf encodeBuffer
+	if err := e.EncodeWithAllocator(obj, &buf, &buf); err != nil {
+		return nil, err
+	}
+	return buf.out, nil
+}
+
+// encodeBuffer is the memory allocator and the writer of one encoding. A write of
+// bytes inside the buffer it allocated is kept without a copy: that memory is its
+// own, not the caller's, so keeping it breaks no io.Writer rule. Anything else is
+// copied, as any writer would.
+type encodeBuffer struct {
+	alloc []byte // the last buffer handed out
+	out   []byte
+	// shared is true while out is a part of alloc, which a later write must not
+	// append into.
+	shared bool
+}
+
+func (b *encodeBuffer) Allocate(n uint64) []byte {
+	b.alloc = make([]byte, n)
+	return b.alloc
+}
+
+func (b *encodeBuffer) Write(p []byte) (int, error) {
+	if len(b.out) == 0 && len(p) > 0 && len(p) <= len(b.alloc) && &p[0] == &b.alloc[0] {
+		b.out, b.shared = p, true
+		return len(p), nil
+	}
+	if b.shared {
+		b.out, b.shared = append([]byte(nil), b.out...), false
+	}
+	b.out = append(b.out, p...)
+	return len(p), nil
 }
 
 // decode turns a stored value into an object of the served type carrying rev as its

@@ -74,7 +74,10 @@ type Store struct {
 	cfg   StoreConfig
 	res   *Resource
 	codec runtime.Codec // the storage encoding: protobuf
-	clock clock.PassiveClock
+	// encoder is codec's encoder when the Store made it: it encodes into a buffer it is
+	// given (object.go). Nil with a Codec from the config.
+	encoder runtime.Encoder
+	clock   clock.PassiveClock
 	// watchCache serves lists and watches from memory (cache.go); made at first use.
 	watchCache     *cache
 	watchCacheOnce sync.Once
@@ -102,15 +105,18 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	}
 	gv := r.storageGroupVersion()
 	codec := cfg.Codec
+	var encoder runtime.Encoder
 	if codec == nil {
 		pb := protobuf.NewSerializer(cfg.Scheme, cfg.Scheme)
-		codec = runtime.NewCodec(serializer.NewCodecFactory(cfg.Scheme).EncoderForVersion(pb, gv), pb)
+		encoder = serializer.NewCodecFactory(cfg.Scheme).EncoderForVersion(pb, gv)
+		codec = runtime.NewCodec(encoder, pb)
 	}
 	return &Store{
-		cfg:   cfg,
-		res:   r,
-		codec: codec,
-		clock: cfg.Clock,
+		cfg:     cfg,
+		res:     r,
+		codec:   codec,
+		encoder: encoder,
+		clock:   cfg.Clock,
 	}, nil
 }
 
