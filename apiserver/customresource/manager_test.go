@@ -34,6 +34,12 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	t.Helper()
+	return newServerWith(t, nil)
+}
+
+// newServerWith is newServer whose custom resources are admitted by webhooks.
+func newServerWith(t *testing.T, webhooks registry.Webhooks) *server {
+	t.Helper()
 	st := memory.New(memory.Config{})
 	// Closed last (cleanups run in reverse), after the manager has stopped.
 	t.Cleanup(func() { st.Close() })
@@ -53,7 +59,7 @@ func newServer(t *testing.T) *server {
 	s := &server{t: t, rest: rest, crds: crds, published: make(chan int, 100)}
 	n := 0
 	m, err := customresource.New(customresource.Config{
-		Definitions: crds, Storage: st, Scheme: scheme, Retry: 20 * time.Millisecond,
+		Definitions: crds, Storage: st, Scheme: scheme, Retry: 20 * time.Millisecond, Webhooks: webhooks,
 		Publish: func(served []*customresource.Served) error {
 			crs := make([]handlers.CustomResource, len(served))
 			for i, sv := range served {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -33,7 +34,9 @@ var scaleKind = schema.GroupVersionKind{Group: "autoscaling", Version: "v1", Kin
 // autoscaling/v1 Scale whose spec.replicas is the object's desired replica count. An
 // update goes through the resource's own update rules (its validation; a generation
 // bump), a resourceVersion in the Scale is a precondition on the object's (409 when
-// stale), and a negative count is a 422 about the Scale.
+// stale), and a negative count is a 422 about the Scale. The Store's webhooks and
+// policies admit an update once, as upstream: UPDATE of <resource>/scale with the
+// Scale (the current one as oldObject), never as an update of the parent itself.
 func ScaleAction(cfg ScaleConfig) (*Action, error) {
 	if cfg.Store == nil || cfg.Replicas == nil || cfg.SetReplicas == nil {
 		return nil, errors.New("registry: ScaleConfig.Store, Replicas and SetReplicas are required")
@@ -73,12 +76,21 @@ func ScaleAction(cfg ScaleConfig) (*Action, error) {
 			return toScale(obj)
 		},
 		Update: func(ctx context.Context, namespace, name string, change Change, opts metav1.UpdateOptions) (runtime.Object, error) {
-			updated, err := s.UpdateWith(ctx, namespace, name, func(current runtime.Object) (runtime.Object, error) {
+			admit := func(old, scale *autoscalingv1.Scale) *Attributes {
+				return &Attributes{Operation: admissionregistrationv1.Update, Resource: s.res, Subresource: "scale", Kind: scaleKind,
+					Namespace: namespace, Name: name, Object: scale, OldObject: old, Options: &opts, DryRun: isDryRun(opts.DryRun)}
+			}
+			// The request is admitted here, once, as an UPDATE of <resource>/scale with
+			// the Scale as its object; the write of the parent it turns into is not
+			// admitted again (Admitted), as upstream's ScaleREST writes through its
+			// parent's storage with the scale's admission.
+			inner := s.Admitted(ctx, namespace, name)
+			updated, err := s.UpdateWith(inner, namespace, name, func(current runtime.Object) (runtime.Object, error) {
 				old, err := toScale(current)
 				if err != nil {
 					return nil, err
 				}
-				obj, err := change(old)
+				obj, err := change(old.DeepCopy())
 				if err != nil {
 					return nil, err
 				}
@@ -86,11 +98,21 @@ func ScaleAction(cfg ScaleConfig) (*Action, error) {
 				if !ok {
 					return nil, apierrors.NewBadRequest("the body is not a Scale")
 				}
+				if w := s.cfg.Webhooks; w != nil {
+					if err := w.Mutate(ctx, admit(old, scale)); err != nil {
+						return nil, err
+					}
+				}
 				if errs := validateScale(scale); len(errs) > 0 {
 					return nil, apierrors.NewInvalid(scaleKind.GroupKind(), name, errs)
 				}
 				if rv := scale.ResourceVersion; rv != "" && rv != old.ResourceVersion {
 					return nil, s.statusError(storage.ErrConflict, name)
+				}
+				if w := s.cfg.Webhooks; w != nil {
+					if err := w.Validate(ctx, admit(old, scale)); err != nil {
+						return nil, err
+					}
 				}
 				cfg.SetReplicas(current, scale.Spec.Replicas)
 				return current, nil

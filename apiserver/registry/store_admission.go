@@ -46,9 +46,34 @@ type Webhooks interface {
 	Validate(ctx context.Context, a *Attributes) error
 }
 
+// admittedKey is the context key of an admittedWrite.
+type admittedKey struct{}
+
+// admittedWrite names the object whose writes a subresource request stands for.
+type admittedWrite struct {
+	store           *Store
+	namespace, name string
+}
+
+// Admitted returns ctx marked so that s does not send the writes of the object
+// namespace/name to the webhooks and policies again: the caller admitted the request
+// that makes them as a whole, under its subresource (a scale, an eviction), as
+// upstream's subresource storage admits the request and then writes its parent
+// directly. Only this object in this Store is exempt, so any other write made under
+// ctx is admitted as usual.
+func (s *Store) Admitted(ctx context.Context, namespace, name string) context.Context {
+	return context.WithValue(ctx, admittedKey{}, admittedWrite{store: s, namespace: namespace, name: name})
+}
+
+// admittedAlready says whether ctx exempts the write a is about from admission.
+func (s *Store) admittedAlready(ctx context.Context, a *Attributes) bool {
+	w, ok := ctx.Value(admittedKey{}).(admittedWrite)
+	return ok && w.store == s && w.namespace == a.Namespace && w.name == a.Name
+}
+
 // mutateByWebhooks runs the mutating webhooks on a.
 func (s *Store) mutateByWebhooks(ctx context.Context, a *Attributes) error {
-	if s.cfg.Webhooks == nil {
+	if s.cfg.Webhooks == nil || s.admittedAlready(ctx, a) {
 		return nil
 	}
 	a.Resource = s.res
@@ -78,7 +103,7 @@ func (s *Store) mutateByWebhooks(ctx context.Context, a *Attributes) error {
 
 // validateByWebhooks runs the validating webhooks on a.
 func (s *Store) validateByWebhooks(ctx context.Context, a *Attributes) error {
-	if s.cfg.Webhooks == nil {
+	if s.cfg.Webhooks == nil || s.admittedAlready(ctx, a) {
 		return nil
 	}
 	a.Resource = s.res
@@ -120,11 +145,12 @@ func (s *Store) AdmitConnect(ctx context.Context, namespace, name, subresource s
 	return s.validateByWebhooks(ctx, a())
 }
 
-// AdmitSubresource sends a write of a subresource served by an Action (a deployment's
-// scale, a pod's binding or eviction) to the webhooks, as upstream admits it: the
+// AdmitSubresource sends a write of a subresource served by an Action (a pod's binding
+// or eviction; ScaleAction admits its own) to the webhooks, as upstream admits it: the
 // request's body obj, of kind kind, is the object (mutating webhooks may change it in
 // place), old the current subresource on UPDATE; options are the request's. It does
-// not default what the webhooks changed: obj is not of the resource's own kind.
+// not default what the webhooks changed: obj is not of the resource's own kind. The
+// action then writes the parent under Admitted, so that the request is admitted once.
 func (s *Store) AdmitSubresource(ctx context.Context, op admissionregistrationv1.OperationType, namespace, name, subresource string, kind schema.GroupVersionKind, obj, old, options runtime.Object, dryRun bool) error {
 	if s.cfg.Webhooks == nil {
 		return nil

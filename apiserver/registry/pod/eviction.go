@@ -54,7 +54,9 @@ const maxDisruptedPods = 2000
 // upstream. Pods that are not running yet or any more (Pending, Succeeded, Failed) and
 // pods already being deleted are deleted without asking their budget. Before the
 // delete, the pod gets the status condition DisruptionTarget=True (reason
-// EvictionByEvictionAPI), which Jobs' pod failure policies match on.
+// EvictionByEvictionAPI), which Jobs' pod failure policies match on. The caller
+// admits the eviction (a CREATE of pods/eviction with the Eviction); the pod's status
+// update and delete that follow are not admitted again (registry.Store.Admitted).
 func EvictionAction(cfg EvictionConfig) (*registry.Action, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("pod: EvictionConfig.Store is required")
@@ -137,8 +139,12 @@ func (e *evictor) evict(ctx context.Context, pod *corev1.Pod, opts metav1.Delete
 			return err
 		}
 	}
+	// The eviction was admitted as a CREATE of pods/eviction; the pod's status update
+	// and delete it turns into are not admitted again, as upstream's eviction writes
+	// the pod through its storage, not through the API.
+	admitted := e.cfg.Store.Admitted(ctx, pod.Namespace, pod.Name)
 	if len(opts.DryRun) == 0 {
-		rv, err := e.markDisruptionTarget(ctx, pod.Namespace, pod.Name, opts.Preconditions)
+		rv, err := e.markDisruptionTarget(admitted, pod.Namespace, pod.Name, opts.Preconditions)
 		if err != nil {
 			return err
 		}
@@ -147,7 +153,7 @@ func (e *evictor) evict(ctx context.Context, pod *corev1.Pod, opts metav1.Delete
 			opts.Preconditions.ResourceVersion = &rv
 		}
 	}
-	_, _, err := e.cfg.Store.Delete(ctx, pod.Namespace, pod.Name, opts)
+	_, _, err := e.cfg.Store.Delete(admitted, pod.Namespace, pod.Name, opts)
 	return err
 }
 

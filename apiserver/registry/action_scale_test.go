@@ -1,0 +1,105 @@
+package registry
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// cmScale serves a scale subresource over configmaps whose data["replicas"] is the
+// desired count: enough of a parent to watch how a scale request is admitted.
+func cmScale(t *testing.T, s *Store) *Action {
+	t.Helper()
+	a, err := ScaleAction(ScaleConfig{
+		Store: s,
+		Replicas: func(obj runtime.Object) (int32, int32, string, error) {
+			n, err := strconv.Atoi(obj.(*corev1.ConfigMap).Data["replicas"])
+			return int32(n), 0, "app=x", err
+		},
+		SetReplicas: func(obj runtime.Object, replicas int32) {
+			obj.(*corev1.ConfigMap).Data["replicas"] = strconv.Itoa(int(replicas))
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// A scale request is admitted once, as upstream: UPDATE of <resource>/scale with the
+// Scale as object and the current Scale as oldObject; the update of the parent it
+// turns into is not admitted again as an update of the resource itself.
+func TestScaleIsAdmittedOnceAsScale(t *testing.T) {
+	w := &recordingWebhooks{}
+	plain, st := newCMStore(t)
+	cfg := plain.cfg
+	res := *cfg.Resource
+	res.Subresources = append(slices.Clone(res.Subresources), "scale")
+	cfg.Resource, cfg.Storage, cfg.Webhooks = &res, st, w
+	s, err := NewStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Create(ctx, "ns", cm("a", nil, map[string]string{"replicas": "1"}), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a := cmScale(t, s)
+	w.calls, w.seen = nil, nil
+
+	out, err := a.Update(ctx, "ns", "a", func(current runtime.Object) (runtime.Object, error) {
+		sc := current.(*autoscalingv1.Scale)
+		sc.Spec.Replicas = 3
+		return sc, nil
+	}, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.(*autoscalingv1.Scale).Spec.Replicas; got != 3 {
+		t.Errorf("dry-run scale answered %d replicas, want 3", got)
+	}
+	if want := []string{"mutate UPDATE/scale", "validate UPDATE/scale"}; !slices.Equal(w.calls, want) {
+		t.Fatalf("admission calls %v, want %v", w.calls, want)
+	}
+	for _, at := range w.seen {
+		sc, ok := at.Object.(*autoscalingv1.Scale)
+		old, okOld := at.OldObject.(*autoscalingv1.Scale)
+		if !ok || !okOld || sc.Spec.Replicas != 3 || old.Spec.Replicas != 1 || at.Kind != scaleKind ||
+			at.Resource == nil || at.Resource.Resource != "configmaps" || !at.DryRun {
+			t.Errorf("admitted %+v (object %T, oldObject %T)", at, at.Object, at.OldObject)
+		}
+	}
+
+	// Refused by a validating webhook: nothing is stored.
+	w.calls, w.seen, w.refuse = nil, nil, "validate"
+	_, err = a.Update(ctx, "ns", "a", func(current runtime.Object) (runtime.Object, error) {
+		sc := current.(*autoscalingv1.Scale)
+		sc.Spec.Replicas = 5
+		return sc, nil
+	}, metav1.UpdateOptions{})
+	wantStatus(t, err, 403, metav1.StatusReasonForbidden)
+	got, err := s.Get(ctx, "ns", "a", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := got.(*corev1.ConfigMap).Data["replicas"]; n != "1" {
+		t.Errorf("a refused scale stored replicas=%s", n)
+	}
+
+	// A plain update of the parent is admitted as such, scale or not.
+	w.calls, w.seen, w.refuse = nil, nil, ""
+	upd := got.(*corev1.ConfigMap).DeepCopy()
+	upd.Data["other"] = "x"
+	if _, err := s.Update(ctx, "ns", "a", upd, metav1.UpdateOptions{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"mutate UPDATE", "validate UPDATE"}; !slices.Equal(w.calls, want) {
+		t.Errorf("plain update admitted as %v, want %v", w.calls, want)
+	}
+}
