@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
@@ -15,6 +16,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
 	"kite/controllers/worker"
@@ -80,7 +82,7 @@ func New(cfg Config) (*Controller, error) {
 	}
 	inf := cfg.Namespaces.Informer()
 	c.queue = worker.New(worker.Config{Name: "namespace", Sync: c.pass, Workers: cfg.Workers,
-		Synced: []cache.InformerSynced{inf.HasSynced}, Logger: c.logger})
+		Synced: []cache.InformerSynced{inf.HasSynced}, Logger: c.logger, RateLimiter: rateLimiter()})
 	// Failed passes are retried through the rate-limited queue, so no periodic
 	// resync is needed (the shared informers have none).
 	if err := c.handlers.Add(inf, cache.ResourceEventHandlerFuncs{
@@ -103,6 +105,16 @@ func (c *Controller) enqueue(obj any) {
 	c.queue.AddAfter(ns.Name, time.Second/2)
 }
 
+// rateLimiter is upstream's for namespaces: a failed pass is retried with back-off
+// doubling from 5 ms but never more than a minute apart (a namespace must not wait
+// long once what held it is gone), at most 10 retries a second overall.
+func rateLimiter() workqueue.TypedRateLimiter[string] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](5*time.Millisecond, time.Minute),
+		&workqueue.TypedBucketRateLimiter[string]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
+}
+
 // Run processes namespaces until ctx ends, then waits for its workers.
 func (c *Controller) Run(ctx context.Context) {
 	defer c.handlers.Remove()
@@ -116,7 +128,7 @@ func (c *Controller) pass(ctx context.Context, name string) error {
 	err := c.sync(ctx, name)
 	var remaining *remainingError
 	if errors.As(err, &remaining) {
-		c.queue.AddAfter(name, remaining.estimate/2)
+		c.queue.AddAfter(name, remaining.estimate/2+time.Second)
 		return nil
 	}
 	return err

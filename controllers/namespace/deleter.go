@@ -192,7 +192,6 @@ func (d *deleter) deleteContent(ctx context.Context, ns *corev1.Namespace) (time
 	}
 
 	var estimate time.Duration
-	deletedAt := ns.DeletionTimestamp.Time
 	// Pods go first, and the rest only once they are gone, as upstream's ordered
 	// namespace deletion: a pod's ConfigMaps, Secrets and NetworkPolicies outlive it.
 	order := []map[schema.GroupVersionResource]struct{}{gvrs}
@@ -205,7 +204,7 @@ func (d *deleter) deleteContent(ctx context.Context, ns *corev1.Namespace) (time
 		if i > 0 && rep.remaining[podsResource] > 0 {
 			break
 		}
-		estimate = max(estimate, d.deleteGroup(ctx, group, ns.Name, deletedAt, rep, &errs))
+		estimate = max(estimate, d.deleteGroup(ctx, group, ns.Name, rep, &errs))
 	}
 	d.updateConditions(ctx, ns, rep)
 	return estimate, errors.Join(errs...)
@@ -216,10 +215,10 @@ var podsResource = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
 
 // deleteGroup deletes the namespace's objects of the resources in group, adding what
 // remains to rep and the errors to errs; it returns the longest wait estimated.
-func (d *deleter) deleteGroup(ctx context.Context, group map[schema.GroupVersionResource]struct{}, namespace string, deletedAt time.Time, rep *report, errs *[]error) time.Duration {
+func (d *deleter) deleteGroup(ctx context.Context, group map[schema.GroupVersionResource]struct{}, namespace string, rep *report, errs *[]error) time.Duration {
 	var estimate time.Duration
 	for gvr := range group {
-		left, err := d.deleteResource(ctx, gvr, namespace, deletedAt)
+		left, err := d.deleteResource(ctx, gvr, namespace)
 		if err != nil {
 			*errs = append(*errs, err)
 			rep.deleteErrs = append(rep.deleteErrs, err)
@@ -255,10 +254,10 @@ type leftover struct {
 }
 
 // deleteResource deletes the objects of gvr in namespace and reports what is left.
-func (d *deleter) deleteResource(ctx context.Context, gvr schema.GroupVersionResource, namespace string, deletedAt time.Time) (leftover, error) {
+func (d *deleter) deleteResource(ctx context.Context, gvr schema.GroupVersionResource, namespace string) (leftover, error) {
 	var left leftover
 	if gvr.Group == "" && gvr.Resource == "pods" {
-		est, err := d.podGracePeriodLeft(ctx, namespace, deletedAt)
+		est, err := d.podGracePeriod(ctx, namespace)
 		if err != nil {
 			return left, err
 		}
@@ -348,10 +347,12 @@ func (d *deleter) deleteEach(ctx context.Context, gvr schema.GroupVersionResourc
 	return nil
 }
 
-// podGracePeriodLeft estimates how long the pods of namespace still take to
-// terminate: the longest grace period of a pod that has not finished, less the time
-// since the namespace was deleted.
-func (d *deleter) podGracePeriodLeft(ctx context.Context, namespace string, deletedAt time.Time) (time.Duration, error) {
+// podGracePeriod estimates how long the pods of namespace still take to terminate:
+// the longest grace period of a pod that has not finished, as upstream. It is not
+// reduced by the time since the namespace was deleted: a pod past its grace period is
+// still being stopped by its kubelet, and an estimate of 0 for it would make each pass
+// a failure with growing back-off.
+func (d *deleter) podGracePeriod(ctx context.Context, namespace string) (time.Duration, error) {
 	pods, err := d.client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return 0, err
@@ -370,6 +371,5 @@ func (d *deleter) podGracePeriodLeft(ctx context.Context, namespace string, dele
 		}
 		longest = max(longest, grace)
 	}
-	left := time.Duration(longest)*time.Second - d.clock.Since(deletedAt)
-	return max(left, 0), nil
+	return time.Duration(longest) * time.Second, nil
 }

@@ -22,6 +22,9 @@ type Config struct {
 	Synced []cache.InformerSynced
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+	// RateLimiter sets the back-off of failed keys; default client-go's controller
+	// limiter (5 ms doubling to 1000 s, and 10 per second overall).
+	RateLimiter workqueue.TypedRateLimiter[string]
 }
 
 // Queue is a controller's work queue and the goroutines that drain it.
@@ -38,8 +41,11 @@ func New(cfg Config) *Queue {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.RateLimiter == nil {
+		cfg.RateLimiter = workqueue.DefaultTypedControllerRateLimiter[string]()
+	}
 	return &Queue{cfg: cfg, queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.DefaultTypedControllerRateLimiter[string](),
+		cfg.RateLimiter,
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: cfg.Name})}
 }
 
