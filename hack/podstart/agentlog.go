@@ -12,7 +12,13 @@ import (
 const (
 	msgSandboxStarted   = "pod sandbox started"
 	msgContainerStarted = "container started"
+	msgPodDeleted       = "pod deleted"
 )
+
+// deletionSteps are the durations a "pod deleted" line carries, in the order the
+// report shows them: the whole wait, then the sync's steps (kubelet/pods, steps.go).
+var deletionSteps = []string{"sinceRequest", "total", "stopContainers", "stopSandbox", "observe", "status",
+	"removeContainers", "removeSandbox", "volumes", "delete"}
 
 // splitAtAgentLog fills in each pod's sandbox and started times from the server's log.
 // A missing or unreadable log leaves them zero; the report then has no breakdown.
@@ -46,6 +52,18 @@ func (r *roundResult) splitAtAgentLog(path string) {
 		case msgContainerStarted:
 			if t.started.IsZero() {
 				t.started = at
+			}
+		case msgPodDeleted:
+			// The first line is the deletion; a later sync of the same pod only finds
+			// it gone.
+			if t.deletion != nil {
+				continue
+			}
+			t.deletion = map[string]time.Duration{}
+			for _, k := range deletionSteps {
+				if d, err := time.ParseDuration(kv[k]); err == nil {
+					t.deletion[k] = d
+				}
 			}
 		}
 	}

@@ -60,6 +60,37 @@ func TestAgentLogSplitsEachPod(t *testing.T) {
 	}
 }
 
+// The agent's "pod deleted" line gives each pod's clean-up and its steps; a second
+// line for the same pod (a later sync finding it gone) does not replace the first.
+func TestAgentLogGivesTheDeletionSteps(t *testing.T) {
+	log := strings.Join([]string{
+		`time=2026-11-26T06:01:00.000Z level=INFO msg="pod deleted" pod=kite-podstart-a/p-000 sinceRequest=2.5s stopContainers=12ms stopSandbox=1.2s observe=3ms status=20ms removeContainers=8ms removeSandbox=40ms volumes=1ms delete=15ms total=1.3s`,
+		`time=2026-11-26T06:01:00.100Z level=INFO msg="pod deleted" pod=kite-podstart-a/p-000 sinceRequest=2.6s delete=2ms total=2ms`,
+		`time=2026-11-26T06:01:00.200Z level=INFO msg="pod deleted" pod=other/p-001 sinceRequest=9s total=1s`,
+	}, "\n")
+	path := filepath.Join(t.TempDir(), "kite.log")
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := &roundResult{n: 2, ns: "kite-podstart-a", pods: map[string]*podTimes{"p-000": {}, "p-001": {}}}
+	res.splitAtAgentLog(path)
+	d := res.pods["p-000"].deletion
+	if d["sinceRequest"] != 2500*time.Millisecond || d["stopSandbox"] != 1200*time.Millisecond || d["total"] != 1300*time.Millisecond {
+		t.Errorf("p-000's deletion: %v; want the first line's figures", d)
+	}
+	if res.pods["p-001"].deletion != nil {
+		t.Errorf("p-001 took another namespace's line: %v", res.pods["p-001"].deletion)
+	}
+	var out strings.Builder
+	(&report{rounds: []*roundResult{res}}).printDeletion(&out)
+	squeezed := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"StopPodSandbox (CNI DEL) 1.200s / 1.200s", "waiting for its sync 1.200s / 1.200s"} {
+		if !strings.Contains(squeezed, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestLogfmtQuotedValues(t *testing.T) {
 	kv := logfmt(`time=T msg="a b \"c\"" k=v empty=""`)
 	if kv["msg"] != `a b "c"` || kv["k"] != "v" || kv["time"] != "T" || kv["empty"] != "" {

@@ -95,6 +95,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 
+	r.printDeletion(w)
 	if r.rounds[0].cpu.machine > 0 {
 		r.printCPU(w)
 	}
@@ -130,6 +131,61 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintln(w)
 	for _, line := range r.targets() {
 		fmt.Fprintln(w, line)
+	}
+}
+
+// printDeletion prints where each round's clean-up went, per pod, from the agent's
+// "pod deleted" lines: the delete until the object was gone, the wait for its sync,
+// and the sync's steps (the CRI calls, the final status, the object's delete).
+func (r *report) printDeletion(w io.Writer) {
+	names := map[string]string{
+		"sinceRequest": "delete → pod object gone", "queued": "  waiting for its sync",
+		"total": "  its sync", "stopContainers": "    StopContainer", "stopSandbox": "    StopPodSandbox (CNI DEL)",
+		"observe": "    observe (CRI lists)", "status": "    final status write", "removeContainers": "    RemoveContainer",
+		"removeSandbox": "    RemovePodSandbox", "volumes": "    volume teardown", "delete": "    delete (grace 0)",
+	}
+	rows := append([]string{"sinceRequest", "queued"}, deletionSteps[1:]...)
+	cells := map[string][]string{}
+	found := false
+	for _, res := range r.rounds {
+		per := map[string][]time.Duration{}
+		for _, t := range res.pods {
+			if t.deletion == nil {
+				continue
+			}
+			for k, d := range t.deletion {
+				per[k] = append(per[k], d)
+			}
+			since, ok1 := t.deletion["sinceRequest"]
+			total, ok2 := t.deletion["total"]
+			if ok1 && ok2 {
+				per["queued"] = append(per["queued"], max(since-total, 0))
+			}
+		}
+		for _, k := range rows {
+			cell := "-"
+			if d := per[k]; len(d) > 0 {
+				cell = fmt.Sprintf("%s / %s", secs(pct(d, 0.5)), secs(pct(d, 0.99)))
+				found = true
+			}
+			cells[k] = append(cells[k], cell)
+		}
+	}
+	if !found {
+		return
+	}
+	fmt.Fprintln(w, "\nclean-up, p50 / p99 per pod (the agent's \"pod deleted\" lines; the delete's time is in whole seconds):")
+	fmt.Fprintf(w, "  %-36s", "step")
+	for _, res := range r.rounds {
+		fmt.Fprintf(w, "  %17s", res.label()+" pods")
+	}
+	fmt.Fprintln(w)
+	for _, k := range rows {
+		fmt.Fprintf(w, "  %-36s", names[k])
+		for _, c := range cells[k] {
+			fmt.Fprintf(w, "  %17s", c)
+		}
+		fmt.Fprintln(w)
 	}
 }
 

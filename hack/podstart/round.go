@@ -25,6 +25,10 @@ type podTimes struct {
 	sandbox   time.Time // the agent logged "pod sandbox started" (with -log)
 	started   time.Time // the agent logged "container started" (with -log)
 	ready     time.Time // the watch first saw the Ready condition True
+	// deletion is the agent's account of the pod's deletion (its "pod deleted" line,
+	// with -log): sinceRequest, from the delete to the object's removal, and the
+	// steps of its sync, by the names the agent logs them under.
+	deletion map[string]time.Duration
 }
 
 // roundResult is what one round measured.

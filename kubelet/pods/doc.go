@@ -51,6 +51,15 @@
 // container where its resizePolicy says RestartContainer; the status reports each
 // container's allocatedResources and resources and the pod's observedGeneration.
 //
+// A pod being torn down (deleted, or gone from the API) is synced on a goroutine of its
+// own rather than by one of the Workers, as upstream's kubelet gives each pod its own
+// worker: a namespace of a hundred pods waits out their grace periods and the runtime's
+// network teardown side by side, and pods that start meanwhile are not held up. Its
+// sandbox is stopped once: every StopPodSandbox runs the whole CNI DEL chain again in
+// containerd (portmap's iptables included), so the removal skips the stop of a sandbox
+// the agent stopped already. Each deletion's "pod deleted" log line gives its steps'
+// durations (steps.go), which hack/podstart reports.
+//
 // Invariants: one sync per pod at a time (the work queue guarantees it); containers are
 // found by CRI labels (io.kubernetes.pod.uid, io.kubernetes.container.name) and their
 // attempt number, which is also the restart count; a pod object with a deletion

@@ -34,6 +34,13 @@ type fakeRuntime struct {
 	// ExecSync and StopContainer calls in order ("exec main cat /x", "stop main").
 	exec  func(container string, cmd []string) (*runtimeapi.ExecSyncResponse, error)
 	calls []string
+	// sandboxStops counts StopPodSandbox calls per sandbox: each is a CNI DEL in
+	// containerd, whatever the sandbox's state.
+	sandboxStops map[string]int
+	// stopGate, when set, holds every StopContainer until it is closed, as a container
+	// that waits out its grace period does; stopping counts the calls it holds.
+	stopGate chan struct{}
+	stopping int
 }
 
 type fakeSandbox struct {
@@ -59,6 +66,8 @@ func newFakeRuntime() *fakeRuntime {
 		sandboxes:  map[string]*fakeSandbox{},
 		containers: map[string]*fakeContainer{},
 		images:     map[string]string{"busybox": "sha256:bb", "kite.local/pause:1": "sha256:pause"},
+
+		sandboxStops: map[string]int{},
 	}
 }
 
@@ -92,6 +101,7 @@ func (f *fakeRuntime) StopPodSandbox(_ context.Context, r *runtimeapi.StopPodSan
 	if !ok {
 		return nil, status.Error(codes.NotFound, "no sandbox")
 	}
+	f.sandboxStops[r.PodSandboxId]++
 	sb.state = runtimeapi.PodSandboxState_SANDBOX_NOTREADY
 	for _, c := range f.containers {
 		if c.sandbox == r.PodSandboxId && c.st.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
@@ -168,8 +178,18 @@ func (c *fakeContainer) exit(code int32, reason string) {
 	c.st.State, c.st.ExitCode, c.st.Reason, c.st.FinishedAt = runtimeapi.ContainerState_CONTAINER_EXITED, code, reason, time.Now().UnixNano()
 }
 
-func (f *fakeRuntime) StopContainer(_ context.Context, r *runtimeapi.StopContainerRequest, _ ...grpc.CallOption) (*runtimeapi.StopContainerResponse, error) {
+func (f *fakeRuntime) StopContainer(ctx context.Context, r *runtimeapi.StopContainerRequest, _ ...grpc.CallOption) (*runtimeapi.StopContainerResponse, error) {
 	f.mu.Lock()
+	if gate := f.stopGate; gate != nil {
+		f.stopping++
+		f.mu.Unlock()
+		select {
+		case <-gate:
+		case <-ctx.Done():
+		}
+		f.mu.Lock()
+		f.stopping--
+	}
 	defer f.mu.Unlock()
 	c, ok := f.containers[r.ContainerId]
 	if !ok {

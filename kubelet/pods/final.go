@@ -32,6 +32,7 @@ func (m *Manager) stopForDeletion(ctx context.Context, pod *corev1.Pod, obs *obs
 		if obs, err = m.observe(ctx, pod.UID); err != nil {
 			return nil, err
 		}
+		mark(ctx, "observe")
 	}
 	st := m.podStatus(pod, obs, false, pod.Status.PodIP)
 	st.Phase = finalPhase(st)
@@ -41,6 +42,7 @@ func (m *Manager) stopForDeletion(ctx context.Context, pod *corev1.Pod, obs *obs
 	if err != nil && !apierrors.IsNotFound(err) {
 		return obs, fmt.Errorf("writing the final status of pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
+	mark(ctx, "status")
 	return obs, nil
 }
 

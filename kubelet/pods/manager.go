@@ -59,8 +59,8 @@ type Config struct {
 	// Ready, when set, is closed once the node can run pods (its images imported);
 	// no pod is synced before.
 	Ready <-chan struct{}
-	// Workers sync that many pods at once (default 8: a terminating pod holds one for
-	// its grace period).
+	// Workers sync that many pods at once (default 8). A pod being torn down does not
+	// hold one: its sync runs on a goroutine of its own (see work).
 	Workers int
 	// RelistPeriod is how often the runtime's state is compared with the last (1s).
 	RelistPeriod time.Duration
@@ -126,6 +126,9 @@ type Manager struct {
 	prober *probe.Prober
 	// probeWG counts the running probe workers, which Run waits for.
 	probeWG sync.WaitGroup
+	// teardowns counts the syncs of pods being torn down that run beside the workers,
+	// which Run waits for.
+	teardowns sync.WaitGroup
 
 	mu sync.Mutex
 	// pods are the pods bound to this node as last seen, by UID. A UID missing here
@@ -145,6 +148,10 @@ type Manager struct {
 	backoff map[string]*backoffEntry
 	// resizes is what the agent admitted and applied of in-place resizes.
 	resizes resizeState
+	// netDown holds the sandboxes this agent stopped and has not removed yet. Every
+	// StopPodSandbox runs the CNI DEL chain again (containerd tears the network down
+	// whether or not it already did), so a stopped sandbox is not stopped twice.
+	netDown map[string]bool
 	// services serves the service link variables once Run has started its informer;
 	// nil before (services.go). Set before the workers start, read-only after.
 	services *serviceSource
@@ -181,6 +188,7 @@ func New(cfg Config) (*Manager, error) {
 		probes:  map[probeKey]*probeWorker{},
 		waiting: map[string]waitReason{},
 		backoff: map[string]*backoffEntry{},
+		netDown: map[string]bool{},
 	}, nil
 }
 
@@ -244,6 +252,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.relistLoop(ctx)
 	m.queue.ShutDown()
 	wg.Wait()
+	m.teardowns.Wait()
 	// The workers are done; the probe workers end with ctx, which has ended.
 	m.probeWG.Wait()
 	return nil
@@ -288,11 +297,42 @@ func (m *Manager) pod(uid types.UID) *corev1.Pod {
 }
 
 // work syncs one pod from the queue; false when the queue shut down.
+//
+// The sync of a pod being torn down (deleted, or gone from the API) runs on a goroutine
+// of its own, as upstream's kubelet gives every pod its own worker: it waits out the
+// containers' grace period and the runtime's network teardown (the CNI DEL chain, which
+// runs iptables), and a namespace of a hundred pods must not queue them eight at a
+// time behind each other, nor hold up the pods that are starting. The key stays in
+// process until that sync ends (Done), so the queue still never hands the pod to a
+// second sync meanwhile.
 func (m *Manager) work(ctx context.Context) bool {
 	uid, quit := m.queue.Get()
 	if quit {
 		return false
 	}
+	if m.tearingDown(uid) {
+		m.teardowns.Add(1)
+		go func() {
+			defer m.teardowns.Done()
+			m.syncOne(ctx, uid)
+		}()
+		return true
+	}
+	m.syncOne(ctx, uid)
+	return true
+}
+
+// tearingDown reports whether the pod's next sync stops it for good: its object has a
+// deletion timestamp, or is gone.
+func (m *Manager) tearingDown(uid types.UID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	pod := m.pods[uid]
+	return pod == nil || pod.DeletionTimestamp != nil
+}
+
+// syncOne syncs the pod, requeues it as the sync asks, and marks its key done.
+func (m *Manager) syncOne(ctx context.Context, uid types.UID) {
 	defer m.queue.Done(uid)
 	requeue, err := m.sync(ctx, uid)
 	switch {
@@ -305,7 +345,6 @@ func (m *Manager) work(ctx context.Context) bool {
 	default:
 		m.queue.Forget(uid)
 	}
-	return true
 }
 
 // event records an event about the pod when a recorder is configured.

@@ -389,6 +389,7 @@ func (m *Manager) report(ctx context.Context, pod *corev1.Pod, obs *observed, sa
 // containers are gone: with grace 0 and the UID as precondition,
 // so a new pod of the same name is never touched.
 func (m *Manager) finishDeletion(ctx context.Context, pod *corev1.Pod, obs *observed) error {
+	ctx, took := withSteps(ctx, m.cfg.Clock)
 	for _, r := range obs.containers {
 		if r.state() == runtimeapi.ContainerState_CONTAINER_RUNNING {
 			m.event(pod, corev1.EventTypeNormal, "Killing", "Stopping container %s", r.st.GetMetadata().GetName())
@@ -412,6 +413,14 @@ func (m *Manager) finishDeletion(ctx context.Context, pod *corev1.Pod, obs *obse
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return fmt.Errorf("deleting pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
-	m.cfg.Logger.Info("pod deleted", "pod", pod.Namespace+"/"+pod.Name)
+	mark(ctx, "delete")
+	// requested is when the delete was asked for: the deletion timestamp less the
+	// grace it granted (whole seconds, as the API keeps them).
+	requested := pod.DeletionTimestamp.Time
+	if g := pod.DeletionGracePeriodSeconds; g != nil {
+		requested = requested.Add(-time.Duration(*g) * time.Second)
+	}
+	m.cfg.Logger.Info("pod deleted", append([]any{"pod", pod.Namespace + "/" + pod.Name,
+		"sinceRequest", m.cfg.Clock.Since(requested).Round(time.Millisecond)}, took.attrs()...)...)
 	return nil
 }

@@ -30,12 +30,23 @@ func (m *Manager) stopAll(ctx context.Context, pod *corev1.Pod, obs *observed, g
 	if err := m.stopContainers(ctx, pod, live, grace); err != nil {
 		return err
 	}
+	if len(live) > 0 {
+		mark(ctx, "stopContainers")
+	}
+	stopped := false
 	for _, sb := range obs.sandboxes {
-		if sb.State == runtimeapi.PodSandboxState_SANDBOX_READY || remove {
+		// A sandbox that is not ready may still have its network (its pause died): one
+		// to remove is stopped first, unless this agent stopped it already.
+		if sb.State == runtimeapi.PodSandboxState_SANDBOX_READY || (remove && !m.stoppedSandbox(sb.Id)) {
 			if _, err := m.cfg.Runtime.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb.Id}); err != nil && status.Code(err) != codes.NotFound {
 				return err
 			}
+			m.setStoppedSandbox(sb.Id, true)
+			stopped = true
 		}
+	}
+	if stopped {
+		mark(ctx, "stopSandbox")
 	}
 	if !remove {
 		return nil
@@ -45,11 +56,14 @@ func (m *Manager) stopAll(ctx context.Context, pod *corev1.Pod, obs *observed, g
 			return err
 		}
 	}
+	mark(ctx, "removeContainers")
 	for _, sb := range obs.sandboxes {
 		if _, err := m.cfg.Runtime.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.Id}); err != nil && status.Code(err) != codes.NotFound {
 			return err
 		}
+		m.setStoppedSandbox(sb.Id, false)
 	}
+	mark(ctx, "removeSandbox")
 	return nil
 }
 
@@ -107,12 +121,31 @@ func (m *Manager) teardown(ctx context.Context, uid types.UID, pod *corev1.Pod, 
 	if err := m.vols.Teardown(uid); err != nil {
 		return err
 	}
+	mark(ctx, "volumes")
 	if len(obs.sandboxes) > 0 {
 		md := obs.sandboxes[0].GetMetadata()
 		os.RemoveAll(filepath.Join(m.cfg.LogDir, md.GetNamespace()+"_"+md.GetName()+"_"+string(uid)))
 	}
 	m.cfg.Logger.Info("pod torn down", "uid", uid, "grace", grace)
 	return nil
+}
+
+// stoppedSandbox reports whether this agent stopped the sandbox (and so its network).
+func (m *Manager) stoppedSandbox(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.netDown[id]
+}
+
+// setStoppedSandbox records that the sandbox was stopped, or forgets it once removed.
+func (m *Manager) setStoppedSandbox(id string, stopped bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if stopped {
+		m.netDown[id] = true
+	} else {
+		delete(m.netDown, id)
+	}
 }
 
 // removeCgroup removes the pod's (now empty) cgroup directory in every hierarchy. runc

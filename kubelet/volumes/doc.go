@@ -17,7 +17,9 @@
 // Invariants: Setup is idempotent and cheap when nothing changed (a writer that finds
 // the same payload writes nothing), so callers run it on every pod sync; Teardown
 // unmounts what Setup mounted before it removes the pod's directory, and refuses to
-// remove a directory that is still a mount point.
+// remove a directory that is still a mount point. Teardown is cheap when repeated: it
+// reads the mount table (long on a node with a hundred pods) only while the pod's
+// directory exists, and reads it again only to check what it unmounted.
 //
 // LocalPath (localpath.go) is the node's part of the local-path provisioner's Delete
 // reclaim (controllers/localpath): it announces the node's storage directory

@@ -213,6 +213,12 @@ func (m *Manager) Teardown(uid types.UID) error {
 	}
 	m.mu.Unlock()
 	podDir := m.PodDir(uid)
+	if !exists(podDir) {
+		// Nothing can be mounted under a directory that is not there; the pod's sync
+		// and the relist call Teardown again and again after the first one removed it,
+		// and the mount table of a node with a hundred pods is not read for nothing.
+		return nil
+	}
 	if err := m.unmountAll(podDir); err != nil {
 		return err
 	}
@@ -225,6 +231,9 @@ func (m *Manager) unmountAll(podDir string) error {
 	points, err := m.cfg.Mounter.MountPointsUnder(podDir)
 	if err != nil {
 		return err
+	}
+	if len(points) == 0 {
+		return nil // the common case: no memory-backed volume, nothing propagated
 	}
 	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
 	var errs []error

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -25,6 +26,8 @@ import (
 type fakeMounter struct {
 	mu      sync.Mutex
 	mounted map[string]string
+	// reads counts the reads of the mount table (MountPointsUnder).
+	reads int
 }
 
 func (f *fakeMounter) MountTmpfs(target, opts string) error {
@@ -44,6 +47,7 @@ func (f *fakeMounter) Unmount(target string) error {
 func (f *fakeMounter) MountPointsUnder(dir string) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
 	var out []string
 	for p := range f.mounted {
 		if p == dir || strings.HasPrefix(p, dir+"/") {
@@ -333,5 +337,48 @@ func TestTeardownKeepsADirectoryThatStaysMounted(t *testing.T) {
 	}
 	if _, err := os.Stat(m.PodDir(pod.UID)); err != nil {
 		t.Errorf("the pod directory was removed under a mount: %v", err)
+	}
+}
+
+// The mount table of a node with a hundred pods is long; a teardown reads it only when
+// the pod has a directory, and reads it again only to check what it unmounted. Teardown
+// is called again for a pod already torn down (its later syncs) and must stay cheap.
+func TestTeardownReadsTheMountTableOnlyWhenItMust(t *testing.T) {
+	f := newFixture(t)
+	plain := testPod(corev1.Volume{Name: "scratch", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	if _, err := f.m.Setup(context.Background(), plain); err != nil {
+		t.Fatal(err)
+	}
+	reads := func(uid types.UID) int {
+		t.Helper()
+		before := f.mnt.reads
+		if err := f.m.Teardown(uid); err != nil {
+			t.Fatal(err)
+		}
+		return f.mnt.reads - before
+	}
+	if n := reads(plain.UID); n != 1 {
+		t.Errorf("teardown of a pod with nothing mounted read the mount table %d times, want 1", n)
+	}
+	if _, err := os.Stat(f.m.PodDir(plain.UID)); !os.IsNotExist(err) {
+		t.Errorf("the pod directory is still there: %v", err)
+	}
+	if n := reads(plain.UID); n != 0 {
+		t.Errorf("a second teardown read the mount table %d times, want 0", n)
+	}
+
+	mem := testPod(corev1.Volume{Name: "mem", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}})
+	mem.UID = "mem-pod"
+	if _, err := f.m.Setup(context.Background(), mem); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.mnt.mounted) != 1 {
+		t.Fatalf("mounted: %v, want the memory emptyDir", f.mnt.mounted)
+	}
+	if n := reads(mem.UID); n != 2 {
+		t.Errorf("teardown of a pod with a tmpfs read the mount table %d times, want 2 (list, then check)", n)
+	}
+	if len(f.mnt.mounted) != 0 {
+		t.Errorf("left mounted: %v", f.mnt.mounted)
 	}
 }
