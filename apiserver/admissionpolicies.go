@@ -75,6 +75,8 @@ func policySource[P, B any](
 		kinds[r.GroupVersionKind()] = r.GroupResource()
 	}
 	return admission.Source[P, B]{
+		// matchPolicy Equivalent, as for the webhooks.
+		Equivalents: admission.ServedEquivalents(builtinResources(), definitions(store)),
 		Params: func(ctx context.Context, kind admissionregistrationv1.ParamKind, namespace, name string) ([]runtime.Object, bool, error) {
 			gv, err := schema.ParseGroupVersion(kind.APIVersion)
 			if err != nil {

@@ -245,7 +245,7 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 	if err != nil {
 		return nil, err
 	}
-	checkWebhookConfig, checkWebhookConfigUpdate, err := webhookConfigChecks()
+	checkWebhookConfig, checkWebhookConfigUpdate, err := webhookConfigChecks(lookup)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -82,7 +83,26 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 			return obj.(*corev1.Namespace), nil
 		},
 		Resolve: resolver.Resolve,
+		// matchPolicy Equivalent: the built-in resources kept in one stored form and
+		// the served versions of a custom resource.
+		Equivalents: admission.ServedEquivalents(builtinResources(), definitions(store)),
 	})
+}
+
+// definitions lists the stored CustomResourceDefinitions from the watch cache; none
+// when the server has no such resource.
+func definitions(store func(schema.GroupResource) *registry.Store) func(ctx context.Context) ([]apiextensionsv1.CustomResourceDefinition, error) {
+	return func(ctx context.Context) ([]apiextensionsv1.CustomResourceDefinition, error) {
+		s := store(crdResource)
+		if s == nil {
+			return nil, nil
+		}
+		l, err := s.List(ctx, "", metav1.ListOptions{ResourceVersion: "0"})
+		if err != nil {
+			return nil, err
+		}
+		return l.(*apiextensionsv1.CustomResourceDefinitionList).Items, nil
+	}
 }
 
 // serviceResolver finds the endpoints of webhooks' Services (admission and conversion
@@ -110,8 +130,9 @@ func serviceResolver(list func(ctx context.Context, gr schema.GroupResource, ns 
 }
 
 // webhookConfigChecks is the admission of the webhook configurations and admission
-// policies themselves: their CEL expressions must compile.
-func webhookConfigChecks() (func(context.Context, runtime.Object) error, func(context.Context, runtime.Object, runtime.Object) error, error) {
+// policies themselves: their CEL expressions must compile. store finds a resource's
+// store at the request (the custom resource definitions, for the type check).
+func webhookConfigChecks(store func(schema.GroupResource) *registry.Store) (func(context.Context, runtime.Object) error, func(context.Context, runtime.Object, runtime.Object) error, error) {
 	conditions, err := admission.CheckMatchConditions()
 	if err != nil {
 		return nil, nil, err
@@ -126,7 +147,7 @@ func webhookConfigChecks() (func(context.Context, runtime.Object) error, func(co
 		}
 		return policies(obj)
 	}
-	typeCheck, err := policyTypeCheck()
+	typeCheck, err := policyTypeCheck(store)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,9 +161,10 @@ func webhookConfigChecks() (func(context.Context, runtime.Object) error, func(co
 }
 
 // policyTypeCheck type-checks a new ValidatingAdmissionPolicy against the schemas of
-// the built-in kinds (the OpenAPI models Kite serves) and records the outcome in its
+// the built-in kinds (the OpenAPI models Kite serves) and of the custom resources (the
+// stored definitions, read from the watch cache) and records the outcome in its
 // status, as upstream's policy status controller does.
-func policyTypeCheck() (func(context.Context, runtime.Object) error, error) {
+func policyTypeCheck(store func(schema.GroupResource) *registry.Store) (func(context.Context, runtime.Object) error, error) {
 	mapper := meta.NewDefaultRESTMapper(nil)
 	kinds := map[schema.GroupVersionKind]*registry.Resource{}
 	for _, r := range builtinResources() {
@@ -164,6 +186,7 @@ func policyTypeCheck() (func(context.Context, runtime.Object) error, error) {
 			}
 			return openapi.Models(r.New(), gvk)
 		},
+		Definitions: definitions(store),
 	})
 }
 

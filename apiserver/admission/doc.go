@@ -9,12 +9,15 @@
 // CEL input shared by both) on every write a Store admits: CREATE, UPDATE of an object
 // and its subresources, DELETE (oldObject set, object null) and CONNECT, with the
 // request's user (request.userInfo, extra included), match conditions, variables,
-// paramKind/paramRef parameters and upstream's CEL libraries. They run inside Webhooks
-// (WebhookConfig.MutatingPolicies, ValidatingPolicies), just before the mutating and the
-// validating webhooks, as upstream orders its plugins; like the webhooks they skip the
-// admissionregistration resources themselves. CheckPolicyExpressions refuses a policy
-// whose expressions do not compile; TypeCheckPolicies type-checks a new
-// ValidatingAdmissionPolicy against the schemas of the kinds it matches and writes
+// paramKind/paramRef parameters, upstream's CEL libraries and its authorizer variables
+// (authorizer.go: checks decided by AllowAuthenticated until RBAC), matching
+// equivalent resources under matchPolicy Equivalent as the webhooks do. They run
+// inside Webhooks (WebhookConfig.MutatingPolicies, ValidatingPolicies), just before the
+// mutating and the validating webhooks, as upstream orders its plugins; like the
+// webhooks they skip the admissionregistration resources themselves.
+// CheckPolicyExpressions refuses a policy whose expressions do not compile;
+// TypeCheckPolicies type-checks a new ValidatingAdmissionPolicy against the schemas of
+// the kinds it matches (custom resources against their definition's schema) and writes
 // status.typeChecking. Kite has no audit log: audit annotations are evaluated and
 // dropped.
 //
@@ -33,5 +36,9 @@
 // actions on CONNECT. A webhook's Service is dialed
 // at a ready endpoint from its EndpointSlices (ServiceResolver); the webhook
 // configurations themselves never go to webhooks. CheckMatchConditions refuses a
-// configuration whose match conditions do not compile.
+// configuration whose match conditions do not compile. With matchPolicy Equivalent (the
+// default) a webhook also sees requests for the resources equivalent to those its
+// rules name (ServedEquivalents: autoscaling/v1 and v2 horizontalpodautoscalers, core
+// and events.k8s.io events, the versions of a custom resource), converted to the kind
+// its rule names (webhookequivalent.go).
 package admission

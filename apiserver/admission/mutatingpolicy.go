@@ -89,18 +89,34 @@ func (m *MutatingPolicies) Mutate(ctx context.Context, a *registry.Attributes) e
 	// Every matching policy mutates one object in turn, so each sees the object as
 	// the ones before it left it.
 	var current map[string]any
-	err := m.step.each(ctx, a, func(p *admissionregistrationv1.MutatingAdmissionPolicy, b *admissionregistrationv1.MutatingAdmissionPolicyBinding, in map[string]any, cfgErr error) error {
+	// current is in the version requested; a policy that matched an equivalent
+	// resource mutates it converted to that resource's kind, converted back after.
+	err := m.step.each(ctx, a, func(p *admissionregistrationv1.MutatingAdmissionPolicy, b *admissionregistrationv1.MutatingAdmissionPolicyBinding, in map[string]any, va *registry.Attributes, cfgErr error) error {
 		if cfgErr != nil {
 			return apierrors.NewForbidden(a.Resource.GroupResource(), a.Name,
 				fmt.Errorf("MutatingAdmissionPolicy '%s' with binding '%s' denied request: %w", p.Name, b.Name, cfgErr))
 		}
 		if current != nil {
 			in["object"] = current
+			if va != a {
+				seen, err := m.step.conv.convertMap(ctx, current, a, va)
+				if err != nil {
+					return apierrors.NewInternalError(err)
+				}
+				in["object"] = seen
+			}
 		}
 		if err := m.mutate(p, b, in); err != nil {
 			return err
 		}
 		current = in["object"].(map[string]any)
+		if va != a {
+			back, err := m.step.conv.convertMap(ctx, current, va, a)
+			if err != nil {
+				return apierrors.NewInternalError(err)
+			}
+			current = back
+		}
 		return nil
 	})
 	if err != nil || current == nil {

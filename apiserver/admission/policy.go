@@ -12,10 +12,14 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/cel/environment"
+	"k8s.io/apiserver/pkg/cel/library"
 
 	"kite/apiserver/registry"
 )
@@ -41,6 +45,16 @@ type Source[P, B any] struct {
 	// kind; namespaced tells the kind's scope. An unknown kind is an error. Optional:
 	// without it a binding of a policy with a paramKind fails to configure.
 	Params func(ctx context.Context, kind admissionregistrationv1.ParamKind, namespace, name string) (objs []runtime.Object, namespaced bool, err error)
+	// Authorizer decides the checks expressions make through the authorizer
+	// variables. Default: AllowAuthenticated (until RBAC).
+	Authorizer authorizer.Authorizer
+	// Equivalents lists a resource's equivalents, for matchResources with matchPolicy
+	// Equivalent (see webhookequivalent.go). Optional: without it a rule must name
+	// the requested resource.
+	Equivalents Equivalents
+	// ConvertCustom converts custom resource objects between the versions of their
+	// definition. Optional: by default only apiVersion changes (strategy None).
+	ConvertCustom CustomConverter
 }
 
 // binding is one binding as the walk needs it: the policy it names, where the policy
@@ -64,6 +78,7 @@ type policyStep[P, B any] struct {
 	src   Source[P, B]
 	bind  func(policies []P, b *B) binding[P]
 	progs *programs
+	conv  versioner
 }
 
 // newPolicyStep checks src (named what for the error) and makes the CEL environment
@@ -77,7 +92,11 @@ func newPolicyStep[P, B any](what string, src Source[P, B], bind func([]P, *B) b
 	if err != nil {
 		return nil, err
 	}
-	return &policyStep[P, B]{src: src, bind: bind, progs: &programs{env: env, byExpr: map[string]cel.Program{}}}, nil
+	if src.Authorizer == nil {
+		src.Authorizer = AllowAuthenticated{}
+	}
+	return &policyStep[P, B]{src: src, bind: bind, progs: &programs{env: env, byExpr: map[string]cel.Program{}},
+		conv: versioner{equivalents: src.Equivalents, custom: src.ConvertCustom}}, nil
 }
 
 // policyEnv is the CEL environment of policy expressions, with opts added.
@@ -88,7 +107,8 @@ func policyEnv(opts ...cel.EnvOption) (*cel.Env, error) {
 		cel.Variable("namespaceObject", cel.DynType),
 		cel.Variable("request", cel.DynType),
 		cel.Variable("params", cel.DynType),
-		cel.Variable("authorizer", cel.DynType),
+		cel.Variable(authorizerVar, library.AuthorizerType),
+		cel.Variable(requestResourceVar, library.ResourceCheckType),
 		cel.Variable("variables", cel.MapType(cel.StringType, cel.DynType)),
 	)...)
 	if err != nil {
@@ -108,10 +128,12 @@ func baseEnv(opts ...cel.EnvOption) (*cel.Env, error) {
 // each calls visit, in binding order, once per parameter object (once when the
 // policy has no paramKind) of every binding whose policy and binding both match the
 // request a, and whose policy's match conditions hold. in is the CEL input of that
-// evaluation, a copy of its own. A binding that cannot be configured (its parameters
-// missing under parameterNotFoundAction Deny, say) or whose match conditions fail is
-// visited with err set and in nil, unless its policy fails open.
-func (s *policyStep[P, B]) each(ctx context.Context, a *registry.Attributes, visit func(p *P, b *B, in map[string]any, err error) error) error {
+// evaluation, a copy of its own; va is the request as the policy sees it: a, or a
+// converted to the equivalent resource the policy's rules name (matchPolicy
+// Equivalent). A binding that cannot be configured (its parameters missing under
+// parameterNotFoundAction Deny, say) or whose match conditions fail is visited with
+// err set and in nil, unless its policy fails open.
+func (s *policyStep[P, B]) each(ctx context.Context, a *registry.Attributes, visit func(p *P, b *B, in map[string]any, va *registry.Attributes, err error) error) error {
 	if exempt(a) {
 		return nil
 	}
@@ -127,25 +149,43 @@ func (s *policyStep[P, B]) each(ctx context.Context, a *registry.Attributes, vis
 	if err != nil {
 		return err
 	}
-	var base map[string]any
+	// The CEL input and attributes of the request, by the resource it is seen as.
+	bases := map[schema.GroupVersionResource]map[string]any{}
+	versions := map[schema.GroupVersionResource]*registry.Attributes{}
 	for i := range bindings {
 		b := &bindings[i]
 		bound := s.bind(policies, b)
 		if !bound.ok {
 			continue
 		}
-		if !matches(bound.policyMatch, a, ns, true) || !matches(bound.bindingMatch, a, ns, false) {
+		ok, seenAs, err := s.matchResources(ctx, bound.policyMatch, a, ns, true)
+		if err != nil {
+			return apierrors.NewInternalError(err)
+		}
+		if !ok {
 			continue
 		}
+		if ok, _, err = s.matchResources(ctx, bound.bindingMatch, a, ns, false); err != nil {
+			return apierrors.NewInternalError(err)
+		}
+		if !ok {
+			continue
+		}
+		key := a.Resource.GroupVersionResource()
+		if seenAs.resource != nil {
+			key = seenAs.resource.GroupVersionResource()
+		}
+		base, va := bases[key], versions[key]
 		if base == nil {
-			if base, err = policyInput(ctx, a, ns); err != nil {
+			if va, base, err = s.input(ctx, a, ns, seenAs); err != nil {
 				return err
 			}
+			bases[key], versions[key] = base, va
 		}
 		params, err := s.params(ctx, bound, a)
 		if err != nil {
 			if bound.failClosed {
-				if err := visit(bound.policy, b, nil, fmt.Errorf("failed to configure binding: %w", err)); err != nil {
+				if err := visit(bound.policy, b, nil, va, fmt.Errorf("failed to configure binding: %w", err)); err != nil {
 					return err
 				}
 			}
@@ -165,12 +205,35 @@ func (s *policyStep[P, B]) each(ctx context.Context, a *registry.Attributes, vis
 			} else if !ok {
 				continue
 			}
-			if err := visit(bound.policy, b, in, err); err != nil {
+			if err := visit(bound.policy, b, in, va, err); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// input is the request a as a policy sees it (va: a, or a converted to the
+// equivalent resource seenAs) and the CEL input of that: request.kind and resource
+// name what the policy matched, requestKind, requestResource and requestSubResource
+// the request as made, as upstream.
+func (s *policyStep[P, B]) input(ctx context.Context, a *registry.Attributes, ns *corev1.Namespace, seenAs equivalentMatch) (va *registry.Attributes, in map[string]any, err error) {
+	va = a
+	if seenAs.resource != nil {
+		if va, err = s.conv.versioned(ctx, a, seenAs); err != nil {
+			return nil, nil, apierrors.NewInternalError(err)
+		}
+	}
+	if in, err = policyInput(ctx, va, ns); err != nil {
+		return nil, nil, err
+	}
+	if va != a {
+		asMade := requestInput(ctx, a, kindOf(a), nil)
+		req := in["request"].(map[string]any)
+		req["requestKind"], req["requestResource"], req["requestSubResource"] = asMade["kind"], asMade["resource"], a.Subresource
+	}
+	authorizerInput(ctx, s.src.Authorizer, a, in)
+	return va, in, nil
 }
 
 // namespaceOf reads the namespace of a namespaced request, nil otherwise (and for
@@ -316,24 +379,45 @@ func (c *programs) variables(vars []admissionregistrationv1.Variable, in map[str
 	}
 }
 
-// matches reports whether the request a (to a namespaced object in namespace ns, or a
-// cluster-scoped one) falls under m. A policy's constraints must name the resource; a
-// binding without resource rules takes every resource its policy matches.
-func matches(m *admissionregistrationv1.MatchResources, a *registry.Attributes, ns *corev1.Namespace, needRules bool) bool {
+// matchResources reports whether the request a (to a namespaced object in namespace
+// ns, or a cluster-scoped one) falls under m, and as which equivalent resource when
+// its rules name another version of the requested one (matchPolicy Equivalent; the
+// zero equivalentMatch for the requested one). A policy's constraints must name the
+// resource; a binding without resource rules takes every resource its policy matches.
+func (s *policyStep[P, B]) matchResources(ctx context.Context, m *admissionregistrationv1.MatchResources, a *registry.Attributes, ns *corev1.Namespace, needRules bool) (bool, equivalentMatch, error) {
+	var seenAs equivalentMatch
 	if m == nil {
-		return !needRules
-	}
-	covers := func(r admissionregistrationv1.NamedRuleWithOperations) bool {
-		return ruleCovers(r.RuleWithOperations, a) && (len(r.ResourceNames) == 0 || slices.Contains(r.ResourceNames, a.Name))
+		return !needRules, seenAs, nil
 	}
 	if needRules || len(m.ResourceRules) > 0 {
-		if !slices.ContainsFunc(m.ResourceRules, covers) {
-			return false
+		ok, eq, err := s.namedRulesMatch(ctx, m.ResourceRules, m.MatchPolicy, a)
+		if err != nil || !ok {
+			return false, seenAs, err
 		}
+		seenAs = eq
 	}
-	if slices.ContainsFunc(m.ExcludeResourceRules, covers) {
-		return false
+	excluded, _, err := s.namedRulesMatch(ctx, m.ExcludeResourceRules, m.MatchPolicy, a)
+	if err != nil || excluded {
+		return false, seenAs, err
 	}
+	return selectedBy(m, a, ns), seenAs, nil
+}
+
+// namedRulesMatch reports whether one of rules covers a (its resource names
+// included), else, under matchPolicy Equivalent, which equivalent resource one covers.
+func (s *policyStep[P, B]) namedRulesMatch(ctx context.Context, rules []admissionregistrationv1.NamedRuleWithOperations, policy *admissionregistrationv1.MatchPolicyType, a *registry.Attributes) (bool, equivalentMatch, error) {
+	covers := func(r admissionregistrationv1.NamedRuleWithOperations, a *registry.Attributes) bool {
+		return ruleCovers(r.RuleWithOperations, a) && (len(r.ResourceNames) == 0 || slices.Contains(r.ResourceNames, a.Name))
+	}
+	if slices.ContainsFunc(rules, func(r admissionregistrationv1.NamedRuleWithOperations) bool { return covers(r, a) }) {
+		return true, equivalentMatch{}, nil
+	}
+	eq, ok, err := s.conv.equivalentRule(ctx, policy, a, len(rules), func(i int, o *registry.Attributes) bool { return covers(rules[i], o) })
+	return ok, eq, err
+}
+
+// selectedBy applies m's object and namespace selectors to a.
+func selectedBy(m *admissionregistrationv1.MatchResources, a *registry.Attributes, ns *corev1.Namespace) bool {
 	if !objectSelects(m.ObjectSelector, a) {
 		return false
 	}

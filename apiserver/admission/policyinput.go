@@ -20,7 +20,8 @@ import (
 // The CEL input of a policy evaluation, as upstream builds it: object and oldObject
 // (null where the operation has none: oldObject on CREATE, object on DELETE), request
 // (the AdmissionRequest's fields, userInfo with its extra), namespaceObject (null for
-// cluster-scoped requests) and params (set per evaluation). Objects are maps of what
+// cluster-scoped requests), params (set per evaluation) and the authorizer variables
+// (set by the walk, authorizer.go). Objects are maps of what
 // the converter gives (int64 for integers), so that string(object.spec.replicas) reads
 // "3" and not "3.0".
 
@@ -59,7 +60,6 @@ func policyInput(ctx context.Context, a *registry.Attributes, ns *corev1.Namespa
 		"namespaceObject": namespaceObject,
 		"request":         requestInput(ctx, a, gvk, options),
 		"params":          nil,
-		"authorizer":      nil,
 	}, nil
 }
 

@@ -48,6 +48,24 @@ func TestTypeCheckPolicies(t *testing.T) {
 	if tc := good.Status.TypeChecking; tc == nil || len(tc.ExpressionWarnings) != 0 || good.Status.ObservedGeneration != 3 {
 		t.Fatalf("correct policy: status %+v", good.Status)
 	}
+	// The authorizer variable has upstream's Authorizer type, so its checks type-check.
+	authz := policy(admissionregistrationv1.Validation{Expression: "authorizer.group('apps').resource('deployments').namespace(object.metadata.namespace).check('create').allowed()",
+		MessageExpression: "authorizer.path('/x').check('get').reason()"})
+	if err := check(context.Background(), authz); err != nil {
+		t.Fatal(err)
+	}
+	if tc := authz.Status.TypeChecking; tc == nil || len(tc.ExpressionWarnings) != 0 {
+		t.Fatalf("policy using the authorizer: status %+v", authz.Status)
+	}
+	rr := policy(admissionregistrationv1.Validation{Expression: "authorizer.requestResource.check('create').allowed()"})
+	if err := check(context.Background(), rr); err != nil {
+		t.Fatal(err)
+	}
+	// Upstream's type checker declares authorizer but not authorizer.requestResource,
+	// so upstream warns about it (the expression still works at admission); so does Kite.
+	if w := rr.Status.TypeChecking.ExpressionWarnings; len(w) != 1 || w[0].FieldRef != "spec.validations[0].expression" {
+		t.Errorf("policy using authorizer.requestResource: warnings %+v", w)
+	}
 	confused := policy(admissionregistrationv1.Validation{Expression: "object.spec.replicas > '1'", MessageExpression: "'wants replicas > 1, got ' + object.spec.replicas"})
 	if err := check(context.Background(), confused); err != nil {
 		t.Fatal(err)

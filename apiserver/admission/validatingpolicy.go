@@ -76,7 +76,7 @@ func (v *ValidatingPolicies) For(r *registry.Resource) func(context.Context, run
 // Validate judges the request a by the policies that match it.
 func (v *ValidatingPolicies) Validate(ctx context.Context, a *registry.Attributes) error {
 	var refused error
-	err := v.step.each(ctx, a, func(p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, in map[string]any, cfgErr error) error {
+	err := v.step.each(ctx, a, func(p *admissionregistrationv1.ValidatingAdmissionPolicy, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, in map[string]any, _ *registry.Attributes, cfgErr error) error {
 		if cfgErr != nil {
 			if refused == nil {
 				refused = deny(p, b, admissionregistrationv1.Validation{}, cfgErr.Error())

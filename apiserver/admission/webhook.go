@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"kite/apiserver/registry"
 	"kite/apiserver/warning"
@@ -36,6 +37,16 @@ type WebhookConfig struct {
 	// write, as it calls the webhooks.
 	MutatingPolicies   *MutatingPolicies
 	ValidatingPolicies *ValidatingPolicies
+	// Authorizer decides the checks match conditions make through the authorizer
+	// variables. Default: AllowAuthenticated (until RBAC).
+	Authorizer authorizer.Authorizer
+	// Equivalents lists a resource's equivalents, for webhooks with matchPolicy
+	// Equivalent (webhookequivalent.go). Optional: without it a rule must name the
+	// requested resource.
+	Equivalents Equivalents
+	// ConvertCustom converts custom resource objects between the versions of their
+	// definition. Optional: by default only apiVersion changes (strategy None).
+	ConvertCustom CustomConverter
 }
 
 // Webhooks calls the admission webhooks of the stored MutatingWebhookConfigurations
@@ -52,11 +63,13 @@ type WebhookConfig struct {
 // for the admissionregistration.k8s.io resources are never sent to webhooks.
 //
 // A response's warnings reach the client as Warning headers (kite/apiserver/warning),
-// allowed or not. Not supported yet: audit annotations and matchPolicy Equivalent
-// across versions (a rule must name the version requested).
+// allowed or not. A webhook with matchPolicy Equivalent also sees requests for the
+// resources equivalent to those its rules name, converted (webhookequivalent.go). Not
+// supported yet: audit annotations.
 type Webhooks struct {
 	cfg   WebhookConfig
 	progs *programs
+	conv  versioner
 }
 
 // NewWebhooks validates cfg and returns the webhook dispatcher.
@@ -67,11 +80,14 @@ func NewWebhooks(cfg WebhookConfig) (*Webhooks, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Authorizer == nil {
+		cfg.Authorizer = AllowAuthenticated{}
+	}
 	progs, err := newMatchPrograms()
 	if err != nil {
 		return nil, err
 	}
-	return &Webhooks{cfg: cfg, progs: progs}, nil
+	return &Webhooks{cfg: cfg, progs: progs, conv: versioner{equivalents: cfg.Equivalents, custom: cfg.ConvertCustom}}, nil
 }
 
 // Mutate calls the mutating webhooks that match a, applying their patches to
@@ -120,7 +136,7 @@ func (w *Webhooks) Mutate(ctx context.Context, a *registry.Attributes) error {
 // mutateOnce calls h if it matches a, and applies its patch. It reports whether h was
 // called and whether the object changed.
 func (w *Webhooks) mutateOnce(ctx context.Context, h *hook, a *registry.Attributes) (bool, bool, error) {
-	req, ok, err := w.matched(ctx, h, a)
+	req, v, ok, err := w.matched(ctx, h, a)
 	if err != nil || !ok {
 		return false, false, err
 	}
@@ -138,11 +154,18 @@ func (w *Webhooks) mutateOnce(ctx context.Context, h *hook, a *registry.Attribut
 	if resp.PatchType == nil || *resp.PatchType != admissionv1.PatchTypeJSONPatch {
 		return true, false, w.callFailed(h, fmt.Errorf("received invalid webhook response: patchType must be %q with a patch", admissionv1.PatchTypeJSONPatch))
 	}
-	changed, err := applyPatch(a.Object, kindOf(a), resp.Patch)
+	// The patch applies to the object the webhook saw: converted to its rule's
+	// kind under matchPolicy Equivalent, and converted back.
+	changed, err := applyPatch(v.Object, kindOf(v), resp.Patch)
 	if err != nil {
 		// A patch that does not apply is the webhook's fault, judged by its failure
 		// policy as upstream.
 		return true, false, w.callFailed(h, err)
+	}
+	if changed && v != a {
+		if err := w.conv.convertBack(ctx, a, v); err != nil {
+			return true, false, apierrors.NewInternalError(err)
+		}
 	}
 	if changed {
 		a.Mutated = true
@@ -168,7 +191,7 @@ func (w *Webhooks) Validate(ctx context.Context, a *registry.Attributes) error {
 	errs := make([]error, len(hooks))
 	var wg sync.WaitGroup
 	for i, h := range hooks {
-		req, ok, err := w.matched(ctx, h, a)
+		req, _, ok, err := w.matched(ctx, h, a)
 		if err != nil {
 			errs[i] = err
 			continue
@@ -197,41 +220,66 @@ func (w *Webhooks) Validate(ctx context.Context, a *registry.Attributes) error {
 	return nil
 }
 
-// matched decides whether h is called for a, and builds the request when it is. Its
-// errors are the request's answer (a dry run h does not support; a namespace that
-// could not be read; a match condition that could not be judged, under failurePolicy
-// Fail).
-func (w *Webhooks) matched(ctx context.Context, h *hook, a *registry.Attributes) (*admissionv1.AdmissionRequest, bool, error) {
-	if !rulesMatch(h.rules, a) || !objectSelected(h, a) {
-		return nil, false, nil
+// matched decides whether h is called for a, and builds the request when it is, with
+// the attributes h sees: a itself, or a converted to the equivalent resource h's rule
+// names. Its errors are the request's answer (a dry run h does not support; a
+// namespace that could not be read; a match condition that could not be judged, under
+// failurePolicy Fail; an object that could not be converted).
+func (w *Webhooks) matched(ctx context.Context, h *hook, a *registry.Attributes) (*admissionv1.AdmissionRequest, *registry.Attributes, bool, error) {
+	var equivalent equivalentMatch
+	if !rulesMatch(h.rules, a) {
+		var ok bool
+		var err error
+		if equivalent, ok, err = w.equivalentRule(ctx, h, a); err != nil {
+			return nil, nil, false, apierrors.NewInternalError(err)
+		}
+		if !ok {
+			return nil, nil, false, nil
+		}
+	}
+	if !objectSelected(h, a) {
+		return nil, nil, false, nil
 	}
 	ok, err := namespaceSelected(ctx, h, a, w.cfg.Namespace)
 	if apierrors.IsNotFound(err) {
 		// A create in a namespace that does not exist is answered as the namespace
 		// lifecycle check answers it (upstream runs that first).
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if err != nil {
-		return nil, false, apierrors.NewInternalError(err)
+		return nil, nil, false, apierrors.NewInternalError(err)
 	}
 	if !ok {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
-	req, err := newRequest(ctx, a)
-	if err != nil {
-		return nil, false, apierrors.NewInternalError(err)
+	v := a
+	if equivalent.resource != nil {
+		if v, err = w.conv.versioned(ctx, a, equivalent); err != nil {
+			return nil, nil, false, apierrors.NewInternalError(err)
+		}
 	}
-	ok, err = conditionsMatch(w.progs, h, func() map[string]any { return matchInput(a, req) })
+	req, err := newRequest(ctx, v)
 	if err != nil {
-		return nil, false, w.callFailed(h, err)
+		return nil, nil, false, apierrors.NewInternalError(err)
+	}
+	if v != a {
+		// The request as made, beside the resource the webhook asked for.
+		gvk, gvr := kindOf(a), a.Resource.GroupVersionResource()
+		req.RequestKind = &metav1.GroupVersionKind{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind}
+		req.RequestResource = &metav1.GroupVersionResource{Group: gvr.Group, Version: gvr.Version, Resource: gvr.Resource}
+		req.RequestSubResource = a.Subresource
+	}
+	ok, err = conditionsMatch(w.progs, h, func() map[string]any { return matchInput(ctx, w.cfg.Authorizer, a, req) })
+	if err != nil {
+		return nil, nil, false, w.callFailed(h, err)
 	}
 	if !ok {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	if a.DryRun && !noSideEffects(h) {
-		return nil, false, apierrors.NewBadRequest(fmt.Sprintf("admission webhook %q does not support dry run", h.name))
+		return nil, nil, false, apierrors.NewBadRequest(fmt.Sprintf("admission webhook %q does not support dry run", h.name))
 	}
-	return req, true, nil
+	return req, v, true, nil
 }
 
 // warn passes a webhook's warnings on to the client, whether it allowed the request

@@ -10,10 +10,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/cel/library"
 )
 
 // A webhook's matchConditions are CEL expressions over object, oldObject, request and
-// authorizer; the webhook is called only when all are true. The same environment
+// the authorizer variables (authorizer.go); the webhook is called only when all are true. The same environment
 // checks them when a configuration is written, so that one that does not compile is
 // refused (422) instead of failing every request later, as upstream.
 
@@ -23,7 +24,8 @@ func newMatchPrograms() (*programs, error) {
 		cel.Variable("object", cel.DynType),
 		cel.Variable("oldObject", cel.DynType),
 		cel.Variable("request", cel.DynType),
-		cel.Variable("authorizer", cel.DynType),
+		cel.Variable(authorizerVar, library.AuthorizerType),
+		cel.Variable(requestResourceVar, library.ResourceCheckType),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("admission: CEL environment of match conditions: %w", err)

@@ -15,8 +15,9 @@ import (
 )
 
 // Which webhooks a request goes to, as upstream's predicates: the rules (operation,
-// group, version, resource and subresource, scope), the namespace selector, the object
-// selector, then the match conditions (webhookcel.go).
+// group, version, resource and subresource, scope; with matchPolicy Equivalent those
+// of equivalent resources too, webhookequivalent.go), the namespace selector, the
+// object selector, then the match conditions (webhookcel.go).
 
 // hook is a mutating or validating webhook with what the two have in common.
 type hook struct {
@@ -31,6 +32,7 @@ type hook struct {
 	timeoutSeconds    *int32
 	reviewVersions    []string
 	matchConditions   []admissionregistrationv1.MatchCondition
+	matchPolicy       *admissionregistrationv1.MatchPolicyType
 	reinvoke          bool
 }
 
@@ -45,7 +47,8 @@ func mutatingHooks(configs []admissionregistrationv1.MutatingWebhookConfiguratio
 			out = append(out, &hook{config: c.Name, name: w.Name, client: w.ClientConfig, rules: w.Rules, failurePolicy: w.FailurePolicy,
 				namespaceSelector: w.NamespaceSelector, objectSelector: w.ObjectSelector, sideEffects: w.SideEffects,
 				timeoutSeconds: w.TimeoutSeconds, reviewVersions: w.AdmissionReviewVersions, matchConditions: w.MatchConditions,
-				reinvoke: w.ReinvocationPolicy != nil && *w.ReinvocationPolicy == admissionregistrationv1.IfNeededReinvocationPolicy})
+				matchPolicy: w.MatchPolicy,
+				reinvoke:    w.ReinvocationPolicy != nil && *w.ReinvocationPolicy == admissionregistrationv1.IfNeededReinvocationPolicy})
 		}
 	}
 	return out
@@ -60,7 +63,8 @@ func validatingHooks(configs []admissionregistrationv1.ValidatingWebhookConfigur
 		for _, w := range c.Webhooks {
 			out = append(out, &hook{config: c.Name, name: w.Name, client: w.ClientConfig, rules: w.Rules, failurePolicy: w.FailurePolicy,
 				namespaceSelector: w.NamespaceSelector, objectSelector: w.ObjectSelector, sideEffects: w.SideEffects,
-				timeoutSeconds: w.TimeoutSeconds, reviewVersions: w.AdmissionReviewVersions, matchConditions: w.MatchConditions})
+				timeoutSeconds: w.TimeoutSeconds, reviewVersions: w.AdmissionReviewVersions, matchConditions: w.MatchConditions,
+				matchPolicy: w.MatchPolicy})
 		}
 	}
 	return out

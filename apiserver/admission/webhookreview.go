@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"kite/apiserver/auth"
 	"kite/apiserver/registry"
@@ -134,8 +135,9 @@ func decodeReview(data []byte, req *admissionv1.AdmissionRequest, version string
 	return review.Response, nil
 }
 
-// matchInput is the CEL input of match conditions for a.
-func matchInput(a *registry.Attributes, req *admissionv1.AdmissionRequest) map[string]any {
+// matchInput is the CEL input of match conditions for a, its authorizer checks decided
+// by z.
+func matchInput(ctx context.Context, z authorizer.Authorizer, a *registry.Attributes, req *admissionv1.AdmissionRequest) map[string]any {
 	toMap := func(raw []byte) any {
 		if raw == nil {
 			return nil
@@ -146,28 +148,35 @@ func matchInput(a *registry.Attributes, req *admissionv1.AdmissionRequest) map[s
 		}
 		return m
 	}
-	gvk := kindOf(a)
-	gvr := a.Resource.GroupVersionResource()
 	extra := make(map[string]any, len(req.UserInfo.Extra))
 	for k, v := range req.UserInfo.Extra {
 		extra[k] = anySlice(v)
 	}
 	user := map[string]any{"username": req.UserInfo.Username, "uid": req.UserInfo.UID, "groups": anySlice(req.UserInfo.Groups), "extra": extra}
-	request := map[string]any{
-		"uid":         string(req.UID),
-		"kind":        map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind},
-		"resource":    map[string]any{"group": gvr.Group, "version": gvr.Version, "resource": gvr.Resource},
-		"subResource": a.Subresource,
-		"name":        req.Name,
-		"namespace":   req.Namespace,
-		"operation":   string(a.Operation),
-		"userInfo":    user,
-		"dryRun":      a.DryRun,
-		"options":     toMap(req.Options.Raw),
+	kind := func(k metav1.GroupVersionKind) map[string]any {
+		return map[string]any{"group": k.Group, "version": k.Version, "kind": k.Kind}
 	}
-	request["requestKind"] = request["kind"]
-	request["requestResource"] = request["resource"]
-	return map[string]any{"object": toMap(req.Object.Raw), "oldObject": toMap(req.OldObject.Raw), "request": request, "authorizer": nil}
+	resource := func(r metav1.GroupVersionResource) map[string]any {
+		return map[string]any{"group": r.Group, "version": r.Version, "resource": r.Resource}
+	}
+	request := map[string]any{
+		"uid":                string(req.UID),
+		"kind":               kind(req.Kind),
+		"resource":           resource(req.Resource),
+		"subResource":        req.SubResource,
+		"requestKind":        kind(*req.RequestKind),
+		"requestResource":    resource(*req.RequestResource),
+		"requestSubResource": req.RequestSubResource,
+		"name":               req.Name,
+		"namespace":          req.Namespace,
+		"operation":          string(a.Operation),
+		"userInfo":           user,
+		"dryRun":             a.DryRun,
+		"options":            toMap(req.Options.Raw),
+	}
+	in := map[string]any{"object": toMap(req.Object.Raw), "oldObject": toMap(req.OldObject.Raw), "request": request}
+	authorizerInput(ctx, z, a, in)
+	return in
 }
 
 func anySlice(s []string) []any {
