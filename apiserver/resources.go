@@ -249,10 +249,17 @@ func resourceStores(st storage.Interface, scheme *runtime.Scheme) ([]*registry.S
 	if err != nil {
 		return nil, err
 	}
+	recheckPolicy, err := policyGenerationCheck(lookup)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range builtinResources() {
 		cfg := registry.StoreConfig{Resource: r, Storage: st, Scheme: scheme, NamespaceCheck: namespaceCheck, Webhooks: webhooks}
 		if gr := r.GroupResource(); gr == validatingWebhooksResource || gr == mutatingWebhooksResource || gr == policiesResource || gr == mutatingPoliciesResource {
 			cfg.Admit, cfg.AdmitUpdate = checkWebhookConfig, checkWebhookConfigUpdate
+			if gr == policiesResource {
+				cfg.WriteHook = recheckPolicy // each new generation is type-checked again
+			}
 		}
 		quota := admission.ResourceQuota(quotaStore{func() *registry.Store { return storeOf(stores, schema.GroupResource{Resource: "resourcequotas"}) }}, r.GroupResource(), nil)
 		// Upstream's order: the built-in mutating steps (Admit), then the mutating

@@ -13,12 +13,14 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"kite/apiserver/admission"
+	"kite/apiserver/customresource"
 	"kite/apiserver/openapi"
 	"kite/apiserver/registry"
 	"kite/apiserver/webhookclient"
@@ -85,7 +87,8 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 		Resolve: resolver.Resolve,
 		// matchPolicy Equivalent: the built-in resources kept in one stored form and
 		// the served versions of a custom resource.
-		Equivalents: admission.ServedEquivalents(builtinResources(), definitions(store)),
+		Equivalents:   admission.ServedEquivalents(builtinResources(), definitions(store)),
+		ConvertCustom: customConverter(store, get),
 	})
 }
 
@@ -103,6 +106,27 @@ func definitions(store func(schema.GroupResource) *registry.Store) func(ctx cont
 		}
 		return l.(*apiextensionsv1.CustomResourceDefinitionList).Items, nil
 	}
+}
+
+// customConverter converts custom resource objects between the served versions of
+// their definitions for matchPolicy Equivalent, as their Stores do (through the
+// definition's conversion webhook when its strategy is Webhook), with the definitions
+// read from the watch cache.
+func customConverter(store func(schema.GroupResource) *registry.Store, get getFunc) admission.CustomConverter {
+	list := func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+		s := store(gr)
+		if s == nil {
+			return nil, fmt.Errorf("apiserver: no %s resource", gr)
+		}
+		return s.List(ctx, ns, opts)
+	}
+	conv, err := customresource.NewVersionConverter(customresource.VersionConverterConfig{
+		Definitions: definitions(store), Resolve: serviceResolver(list, get).Resolve,
+	})
+	if err != nil {
+		return func(context.Context, *unstructured.Unstructured, schema.GroupVersion) error { return err }
+	}
+	return conv.Convert
 }
 
 // serviceResolver finds the endpoints of webhooks' Services (admission and conversion
@@ -188,6 +212,17 @@ func policyTypeCheck(store func(schema.GroupResource) *registry.Store) (func(con
 		},
 		Definitions: definitions(store),
 	})
+}
+
+// policyGenerationCheck is the write hook of ValidatingAdmissionPolicies: an update
+// that makes a new generation is type-checked again, as on create, and its status
+// records the outcome with that generation (admission.TypeCheckNewGenerations).
+func policyGenerationCheck(store func(schema.GroupResource) *registry.Store) (registry.WriteHook, error) {
+	typeCheck, err := policyTypeCheck(store)
+	if err != nil {
+		return nil, err
+	}
+	return admission.TypeCheckNewGenerations(typeCheck), nil
 }
 
 // connectOptions are the options objects webhooks receive for the pod connect

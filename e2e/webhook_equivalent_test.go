@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -288,3 +291,131 @@ func TestAdmissionPolicyEquivalentVersions(t *testing.T) {
 	})
 	kubectl(t, bin, kc, "apply", "-f", writeFile(t, "small.yaml", strings.Replace(kiteHPAv2, "NAME", "kite-small", 1)))
 }
+
+// A custom resource whose definition converts by webhook: a create in v2 reaches the
+// admission webhooks registered for v1 only, with the object as the conversion
+// webhook turned it into v1; the mutating webhook's v1 patch is converted back (by the
+// conversion webhook too) and lands in the stored object.
+func TestAdmissionWebhookEquivalentConversionWebhook(t *testing.T) {
+	conv := &hostPortConverter{}
+	converter := httptest.NewTLSServer(conv)
+	defer converter.Close()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: converter.Certificate().Raw})
+
+	_, kc := apiServer(t, "--disable-controllers")
+	c := clientFor(t, kc)
+	bin := newest(t)
+	ctx := context.Background()
+	kubectl(t, bin, kc, "apply", "-f", writeFile(t, "crd.yaml",
+		fmt.Sprintf(kiteHostPortCRD, converter.URL+"/convert", base64.StdEncoding.EncodeToString(ca))))
+	kubectl(t, bin, kc, "wait", "--for=condition=Established", "--timeout=30s", "crd/kitehostports.e2e.kite.dev")
+
+	seen := &seenReviews{byPath: map[string][]*admissionv1.AdmissionRequest{}}
+	pt := admissionv1.PatchTypeJSONPatch
+	wh := startKiteWebhook(t, func(path string, r *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+		seen.add(path, r)
+		if path == "/port-8443" {
+			return &admissionv1.AdmissionResponse{Allowed: true, PatchType: &pt,
+				Patch: []byte(`[{"op":"replace","path":"/spec/hostPort","value":"kite-c:8443"}]`)}
+		}
+		return &admissionv1.AdmissionResponse{Allowed: true}
+	})
+	v1Rule := []admissionregistrationv1.RuleWithOperations{{Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+		Rule: admissionregistrationv1.Rule{APIGroups: []string{"e2e.kite.dev"}, APIVersions: []string{"v1"}, Resources: []string{"kitehostports"}}}}
+	none := ptr.To(admissionregistrationv1.SideEffectClassNone)
+	// No matchPolicy: the server defaults it to Equivalent.
+	if _, err := c.AdmissionregistrationV1().MutatingWebhookConfigurations().Create(ctx, &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "kite-equivalent-conversion"},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{Name: "port.kite.test", ClientConfig: wh.byURL("/port-8443"), Rules: v1Rule,
+			SideEffects: none, AdmissionReviewVersions: []string{"v1"}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, &admissionregistrationv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "kite-equivalent-conversion"},
+		Webhooks: []admissionregistrationv1.ValidatingWebhook{{Name: "record.kite.test", ClientConfig: wh.byURL("/record"), Rules: v1Rule,
+			SideEffects: none, AdmissionReviewVersions: []string{"v1"}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Creates in v2 through kubectl, until both webhooks are in effect (within moments).
+	n := 0
+	eventually(t, 30*time.Second, func() string {
+		n++
+		name := fmt.Sprintf("kite-c-%d", n)
+		obj := `{"apiVersion":"e2e.kite.dev/v2","kind":"KiteHostPort","metadata":{"name":"` + name + `"},"spec":{"host":"kite-c","port":"80"}}`
+		kubectl(t, bin, kc, "create", "-f", writeFile(t, name+".json", obj))
+		if seen.last("/port-8443", name) == nil || seen.last("/record", name) == nil {
+			return "the v1 webhooks did not both see the v2 create of " + name
+		}
+		return ""
+	})
+	name := fmt.Sprintf("kite-c-%d", n)
+	hostPortOf := func(req *admissionv1.AdmissionRequest) string {
+		t.Helper()
+		var obj struct {
+			APIVersion string         `json:"apiVersion"`
+			Spec       map[string]any `json:"spec"`
+		}
+		if err := json.Unmarshal(req.Object.Raw, &obj); err != nil {
+			t.Fatal(err)
+		}
+		if req.Kind.Version != "v1" || req.Resource.Version != "v1" || req.RequestKind == nil || req.RequestKind.Version != "v2" || obj.APIVersion != "e2e.kite.dev/v1" {
+			t.Errorf("the webhook saw %s as kind %v resource %v (requested as %v), want the v1 form", req.Object.Raw, req.Kind, req.Resource, req.RequestKind)
+		}
+		hp, _ := obj.Spec["hostPort"].(string)
+		return hp
+	}
+	// The mutating webhook sees the conversion webhook's v1 form; the validating one
+	// sees it after the patch.
+	if got := hostPortOf(seen.last("/port-8443", name)); got != "kite-c:80" {
+		t.Errorf("the mutating webhook saw spec.hostPort %q, want kite-c:80", got)
+	}
+	if got := hostPortOf(seen.last("/record", name)); got != "kite-c:8443" {
+		t.Errorf("the validating webhook saw spec.hostPort %q, want kite-c:8443", got)
+	}
+	if got := kubectl(t, bin, kc, "get", "kitehostports.v2.e2e.kite.dev", name, "-o", "jsonpath={.spec.host} {.spec.port}"); got != "kite-c 8443" {
+		t.Errorf("stored object read in v2: %q, want kite-c 8443", got)
+	}
+	if conv.calls.Load() == 0 {
+		t.Error("the conversion webhook was never called")
+	}
+
+	// A ValidatingAdmissionPolicy over v1 judges a v2 create as the conversion webhook
+	// turned it into v1 (after the mutating webhook's patch).
+	kubectl(t, bin, kc, "apply", "-f", writeFile(t, "policy.yaml", kiteHostPortPolicy))
+	const want = `refused kite-c:8443 as e2e.kite.dev/v1, requested as v2`
+	deny := `{"apiVersion":"e2e.kite.dev/v2","kind":"KiteHostPort","metadata":{"name":"kite-deny"},"spec":{"host":"kite-d","port":"1"}}`
+	eventually(t, 30*time.Second, func() string {
+		out, ok := kubectlStderr(t, bin, kc, "create", "-f", writeFile(t, "deny.json", deny))
+		if ok {
+			kubectl(t, bin, kc, "delete", "kitehostports.v2.e2e.kite.dev", "kite-deny")
+			return "the policy did not refuse kite-deny"
+		}
+		if !strings.Contains(out, want) {
+			return "kubectl said " + out
+		}
+		return ""
+	})
+}
+
+// kiteHostPortPolicy refuses kite-deny, naming its spec.hostPort (a field of v1 only).
+const kiteHostPortPolicy = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: kite-hostport-v1}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [e2e.kite.dev], apiVersions: [v1], operations: [CREATE], resources: [kitehostports]}
+  validations:
+  - expression: "object.metadata.name != 'kite-deny'"
+    messageExpression: "'refused ' + object.spec.hostPort + ' as ' + object.apiVersion + ', requested as ' + request.requestKind.version"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: kite-hostport-v1}
+spec:
+  policyName: kite-hostport-v1
+  validationActions: [Deny]
+`

@@ -18,7 +18,8 @@
 // CheckPolicyExpressions refuses a policy whose expressions do not compile;
 // TypeCheckPolicies type-checks a new ValidatingAdmissionPolicy against the schemas of
 // the kinds it matches (custom resources against their definition's schema) and writes
-// status.typeChecking. Kite has no audit log: audit annotations are evaluated and
+// status.typeChecking, and TypeCheckNewGenerations does it again at each write of a
+// new generation. Kite has no audit log: audit annotations are evaluated and
 // dropped.
 //
 // The built-in steps with a validating half (LimitRanger, RuntimeClass, Priority for

@@ -19,12 +19,11 @@ import (
 //     same resource name in the group of their stored form (registry.StorageForm), so
 //     autoscaling/v1 and v2 horizontalpodautoscalers, core/v1 and events.k8s.io/v1
 //     events; in the order builtin lists them;
-//   - a custom resource's equivalents are the other served versions of its
-//     established definition, in the definition's order, when its conversion strategy
-//     is None. A definition converted by a webhook has no equivalents yet: Kite's
-//     conversion-webhook client is private to kite/apiserver/customresource, so
-//     WebhookConfig.ConvertCustom cannot be wired to it; until it is, webhooks and
-//     policies match such a resource exactly.
+//   - a custom resource's equivalents are the served versions of its established
+//     definition, in the definition's order, whatever its conversion strategy. Objects
+//     of a definition converted by a webhook reach the matched version through
+//     WebhookConfig.ConvertCustom and Source.ConvertCustom, which must then be set
+//     (without them only apiVersion would change).
 func ServedEquivalents(builtin []*registry.Resource, definitions func(ctx context.Context) ([]apiextensionsv1.CustomResourceDefinition, error)) Equivalents {
 	classes := map[schema.GroupResource][]*registry.Resource{}
 	for _, r := range builtin {
@@ -67,9 +66,6 @@ func storedAs(r *registry.Resource) schema.GroupResource {
 // customEquivalents describes the served versions of crd, as its Stores do (the
 // group, version, names, scope and subresources matching and conversion need).
 func customEquivalents(crd *apiextensionsv1.CustomResourceDefinition) []*registry.Resource {
-	if c := crd.Spec.Conversion; c != nil && c.Strategy == apiextensionsv1.WebhookConverter {
-		return nil
-	}
 	names := crd.Status.AcceptedNames
 	var out []*registry.Resource
 	for _, v := range crd.Spec.Versions {

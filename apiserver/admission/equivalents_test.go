@@ -54,7 +54,7 @@ func TestServedEquivalents(t *testing.T) {
 	check("unknown custom resource", &registry.Resource{Group: "other.example.com", Version: "v1", Resource: "crontabs"})
 
 	crds[0].Spec.Conversion = &apiextensionsv1.CustomResourceConversion{Strategy: apiextensionsv1.WebhookConverter}
-	check("custom resource converted by a webhook", v2)
+	check("custom resource converted by a webhook", v2, "stable.example.com/v1, Resource=crontabs CronTab status", "stable.example.com/v2, Resource=crontabs CronTab ")
 	crds[0].Spec.Conversion = nil
 	crds[0].Status.Conditions = nil
 	check("definition not established", v2)

@@ -34,9 +34,10 @@ type TypeCheckConfig struct {
 	Definitions func(ctx context.Context) ([]apiextensionsv1.CustomResourceDefinition, error)
 }
 
-// TypeCheckPolicies is the admission step of ValidatingAdmissionPolicy creates: it
-// type-checks the policy's validations and message expressions against the schemas of
-// the kinds its rules match, with upstream's type checker, and records the outcome in
+// TypeCheckPolicies is the admission step of ValidatingAdmissionPolicy creates (and,
+// through TypeCheckNewGenerations, the write hook of their updates): it type-checks
+// the policy's validations and message expressions against the schemas of the kinds
+// its rules match, with upstream's type checker, and records the outcome in
 // status.typeChecking (with status.observedGeneration), as upstream's policy status
 // controller does a moment after the write. Built-in kinds are checked against their
 // OpenAPI models, custom resources against the OpenAPI upstream's builder makes of

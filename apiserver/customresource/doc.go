@@ -21,7 +21,10 @@
 // read in another version than it is stored in, or written in another version than
 // the storage version, and checks the answer as upstream does (a bad answer fails the
 // request with 500, naming the webhook). Reads, lists, watches and field selectors all
-// see objects converted to the version asked for.
+// see objects converted to the version asked for. A VersionConverter (versions.go)
+// does the same conversion for admission outside a Store: matchPolicy Equivalent shows
+// a webhook or policy registered for one version the object of a request made in
+// another.
 //
 // Invariants: the set published is always the full current set (each publication
 // replaces the previous one), so a reader never sees half an update; the manager's

@@ -36,7 +36,12 @@ var scaleKind = schema.GroupVersionKind{Group: "autoscaling", Version: "v1", Kin
 // bump), a resourceVersion in the Scale is a precondition on the object's (409 when
 // stale), and a negative count is a 422 about the Scale. The Store's webhooks and
 // policies admit an update once, as upstream: UPDATE of <resource>/scale with the
-// Scale (the current one as oldObject), never as an update of the parent itself.
+// Scale (the current one as oldObject), never as an update of the parent itself. The
+// order is upstream's too (ScaleREST.Update through the generic store's Update):
+// mutating admission of the Scale, the Scale's own checks, the parent's update rules
+// (defaults, PrepareForUpdate, validation), then validating admission of the Scale
+// the updated parent shows; so a scale the parent refuses is its 422, and no
+// validating webhook or policy is asked about it.
 func ScaleAction(cfg ScaleConfig) (*Action, error) {
 	if cfg.Store == nil || cfg.Replicas == nil || cfg.SetReplicas == nil {
 		return nil, errors.New("registry: ScaleConfig.Store, Replicas and SetReplicas are required")
@@ -86,6 +91,7 @@ func ScaleAction(cfg ScaleConfig) (*Action, error) {
 			// parent's storage with the scale's admission.
 			inner := s.Admitted(ctx, namespace, name)
 			updated, err := s.UpdateWith(inner, namespace, name, func(current runtime.Object) (runtime.Object, error) {
+				stored := current.DeepCopyObject()
 				old, err := toScale(current)
 				if err != nil {
 					return nil, err
@@ -109,12 +115,24 @@ func ScaleAction(cfg ScaleConfig) (*Action, error) {
 				if rv := scale.ResourceVersion; rv != "" && rv != old.ResourceVersion {
 					return nil, s.statusError(storage.ErrConflict, name)
 				}
+				cfg.SetReplicas(current, scale.Spec.Replicas)
 				if w := s.cfg.Webhooks; w != nil {
-					if err := w.Validate(ctx, admit(old, scale)); err != nil {
+					// The parent's update rules first, on a copy: UpdateWith applies them
+					// to current again before the write (they are idempotent), but only
+					// after this function returns, too late to go before validation.
+					next := current.DeepCopyObject()
+					s.res.Strategy.Default(next)
+					if err := s.prepareUpdate(ctx, namespace, name, next, stored, ""); err != nil {
+						return nil, err
+					}
+					after, err := toScale(next)
+					if err != nil {
+						return nil, err
+					}
+					if err := w.Validate(ctx, admit(old, after)); err != nil {
 						return nil, err
 					}
 				}
-				cfg.SetReplicas(current, scale.Spec.Replicas)
 				return current, nil
 			}, opts, "")
 			if err != nil {

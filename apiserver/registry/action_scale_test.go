@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // cmScale serves a scale subresource over configmaps whose data["replicas"] is the
@@ -101,5 +102,75 @@ func TestScaleIsAdmittedOnceAsScale(t *testing.T) {
 	}
 	if want := []string{"mutate UPDATE", "validate UPDATE"}; !slices.Equal(w.calls, want) {
 		t.Errorf("plain update admitted as %v, want %v", w.calls, want)
+	}
+}
+
+// cappedCMStrategy is cmStrategy with an update rule a scale can break: at most 10
+// replicas. Each update validation is recorded in the webhooks' calls, so that the
+// order of the steps shows.
+type cappedCMStrategy struct {
+	cmStrategy
+	calls *[]string
+}
+
+func (c cappedCMStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	*c.calls = append(*c.calls, "parent validation")
+	if n, _ := strconv.Atoi(obj.(*corev1.ConfigMap).Data["replicas"]); n > 10 {
+		return field.ErrorList{field.Invalid(field.NewPath("data").Key("replicas"), n, "must be at most 10")}
+	}
+	return c.cmStrategy.ValidateUpdate(ctx, obj, old)
+}
+
+// Upstream's order for a scale: mutating admission of the Scale, the parent's update
+// validation, then validating admission of the Scale; a scale the parent refuses is a
+// 422 no validating webhook hears of.
+func TestScaleParentValidationBeforeValidatingAdmission(t *testing.T) {
+	w := &recordingWebhooks{}
+	plain, st := newCMStore(t)
+	cfg := plain.cfg
+	res := *cfg.Resource
+	res.Subresources = append(slices.Clone(res.Subresources), "scale")
+	res.Strategy = cappedCMStrategy{calls: &w.calls}
+	cfg.Resource, cfg.Storage, cfg.Webhooks = &res, st, w
+	s, err := NewStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Create(ctx, "ns", cm("a", nil, map[string]string{"replicas": "1"}), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a := cmScale(t, s)
+	scaleTo := func(n int32) (runtime.Object, error) {
+		w.calls, w.seen = nil, nil
+		return a.Update(ctx, "ns", "a", func(current runtime.Object) (runtime.Object, error) {
+			sc := current.(*autoscalingv1.Scale)
+			sc.Spec.Replicas = n
+			return sc, nil
+		}, metav1.UpdateOptions{})
+	}
+
+	if _, err := scaleTo(3); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.Index(w.calls, "validate UPDATE/scale")
+	if i < 0 || !slices.Equal(w.calls[:i], []string{"mutate UPDATE/scale", "parent validation"}) {
+		t.Errorf("steps %v, want the Scale mutated, the parent validated, then the Scale validated", w.calls)
+	}
+	if sc, ok := w.seen[len(w.seen)-1].Object.(*autoscalingv1.Scale); !ok || sc.Spec.Replicas != 3 {
+		t.Errorf("the validating webhook saw %+v, want the Scale of the updated parent", w.seen[len(w.seen)-1].Object)
+	}
+
+	_, err = scaleTo(11)
+	wantStatus(t, err, 422, metav1.StatusReasonInvalid)
+	if want := []string{"mutate UPDATE/scale", "parent validation"}; !slices.Equal(w.calls, want) {
+		t.Errorf("steps of a scale the parent refuses %v, want %v", w.calls, want)
+	}
+	got, err := s.Get(ctx, "ns", "a", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := got.(*corev1.ConfigMap).Data["replicas"]; n != "3" {
+		t.Errorf("stored replicas=%s after a refused scale, want 3", n)
 	}
 }
