@@ -107,25 +107,28 @@ func (s *Store) freshSnapshot(ctx context.Context, c *cache, rev int64) (*snapsh
 // Without fill, the list is left without its items, which the CachedItems name.
 func (s *Store) listSnapshot(c *cache, snap *snapshot, prefix, start string, sel selection, limit int64, fill bool) (runtime.Object, *CachedItems, bool, error) {
 	items := snap.rangeOf(prefix, start)
-	n := len(items)
-	if !sel.everything() {
-		n = 0
-	} else if limit > 0 && int64(n) > limit {
-		n = int(limit)
-	}
-	entries := make([]*entry, 0, n)
+	var entries []*entry
 	var lastKey string
 	var remaining int64
-	for i, e := range items {
-		if !s.selects(sel, e.obj) {
-			continue
+	if sel.everything() {
+		// The range itself (snapshots are immutable): no copy of 10,000 pointers.
+		entries = items
+		if limit > 0 && int64(len(items)) > limit {
+			entries = items[:limit]
+			lastKey, remaining = items[limit-1].key, int64(len(items))-limit
 		}
-		entries = append(entries, e)
-		if limit > 0 && int64(len(entries)) == limit {
-			if left := int64(len(items) - i - 1); left > 0 {
-				lastKey, remaining = e.key, left
+	} else {
+		for i, e := range items {
+			if !s.selects(sel, e.obj) {
+				continue
 			}
-			break
+			entries = append(entries, e)
+			if limit > 0 && int64(len(entries)) == limit {
+				if left := int64(len(items) - i - 1); left > 0 {
+					lastKey, remaining = e.key, left
+				}
+				break
+			}
 		}
 	}
 	list := s.res.NewList()
