@@ -68,6 +68,12 @@ func policySource[P, B any](
 		}
 		return s.List(ctx, "", metav1.ListOptions{ResourceVersion: "0"})
 	}
+	// none tells, without making an empty list, that the watch cache holds no object
+	// of gr: the answer at almost every write.
+	none := func(gr schema.GroupResource) bool {
+		s := store(gr)
+		return s != nil && s.CachedNone("")
+	}
 	// The kinds a paramKind may name: the built-in resources (custom resources are
 	// not parameter kinds yet), by apiVersion and kind.
 	kinds := map[schema.GroupVersionKind]schema.GroupResource{}
@@ -109,6 +115,9 @@ func policySource[P, B any](
 			return objs, namespaced, err
 		},
 		Policies: func(ctx context.Context) ([]P, error) {
+			if none(policies) {
+				return nil, nil
+			}
 			l, err := list(ctx, policies)
 			if err != nil {
 				return nil, err
@@ -116,6 +125,9 @@ func policySource[P, B any](
 			return policyItems(l), nil
 		},
 		Bindings: func(ctx context.Context) ([]B, error) {
+			if none(bindings) {
+				return nil, nil
+			}
 			l, err := list(ctx, bindings)
 			if err != nil {
 				return nil, err

@@ -495,6 +495,8 @@ func (q quotaStore) List(ctx context.Context, namespace string, fresh bool) ([]c
 	opts := metav1.ListOptions{ResourceVersion: "0"}
 	if fresh {
 		opts.ResourceVersion = ""
+	} else if s.CachedNone(namespace) {
+		return nil, nil // most namespaces have no quota: no empty list to make
 	}
 	l, err := s.List(ctx, namespace, opts)
 	if err != nil {

@@ -23,6 +23,9 @@ const DefaultRequestTimeout = time.Minute
 // upstream's Timeout Status. The handler may still finish its work (a write may still
 // land), as upstream; what it writes after the deadline is dropped.
 func withRequestTimeout(next http.Handler, limit time.Duration) http.Handler {
+	// The handler runs on a goroutine of its own (so that the 504 can go out while it
+	// still works), taken from workers whose stacks have already grown (workers.go).
+	pool := newWorkers(workerIdle)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if requestinfo.LongRunning(r) {
 			next.ServeHTTP(w, r)
@@ -43,10 +46,10 @@ func withRequestTimeout(next http.Handler, limit time.Duration) http.Handler {
 		defer cancel()
 		tw := &timeoutWriter{w: w, header: http.Header{}, ctx: ctx}
 		done := make(chan any, 1)
-		go func() {
+		pool.run(func() {
 			defer func() { done <- recover() }()
 			next.ServeHTTP(tw, r.WithContext(ctx))
-		}()
+		})
 		select {
 		case p := <-done:
 			if p != nil {

@@ -49,6 +49,12 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 		return s.List(ctx, ns, opts)
 	}
 	cached := metav1.ListOptions{ResourceVersion: "0"}
+	// none tells, without making an empty list, that the watch cache holds no
+	// configuration of gr: the answer at almost every write.
+	none := func(gr schema.GroupResource) bool {
+		s := store(gr)
+		return s != nil && s.CachedNone("")
+	}
 	resolver := serviceResolver(list, get)
 	// The admission policies run with the webhooks, on every write (see
 	// admission.WebhookConfig).
@@ -64,6 +70,9 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 		ValidatingPolicies: validating,
 		MutatingPolicies:   mutating,
 		Mutating: func(ctx context.Context) ([]admissionregistrationv1.MutatingWebhookConfiguration, error) {
+			if none(mutatingWebhooksResource) {
+				return nil, nil
+			}
 			l, err := list(ctx, mutatingWebhooksResource, "", cached)
 			if err != nil {
 				return nil, err
@@ -71,6 +80,9 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 			return l.(*admissionregistrationv1.MutatingWebhookConfigurationList).Items, nil
 		},
 		Validating: func(ctx context.Context) ([]admissionregistrationv1.ValidatingWebhookConfiguration, error) {
+			if none(validatingWebhooksResource) {
+				return nil, nil
+			}
 			l, err := list(ctx, validatingWebhooksResource, "", cached)
 			if err != nil {
 				return nil, err

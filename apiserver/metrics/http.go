@@ -43,8 +43,24 @@ func (m *Metrics) Instrument(next http.Handler) http.Handler {
 			code = http.StatusOK
 		}
 		m.duration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
-		m.requests.WithLabelValues(append(labels, strconv.Itoa(code))...).Inc()
+		m.requests.WithLabelValues(append(labels, codeLabel(code))...).Inc()
 	})
+}
+
+// codeLabel is code as a label value; the codes of nearly every request are constants
+// rather than a string made per request.
+func codeLabel(code int) string {
+	switch code {
+	case http.StatusOK:
+		return "200"
+	case http.StatusCreated:
+		return "201"
+	case http.StatusNotFound:
+		return "404"
+	case http.StatusConflict:
+		return "409"
+	}
+	return strconv.Itoa(code)
 }
 
 // labels returns the request's label values in requestLabels order.

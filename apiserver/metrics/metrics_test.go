@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -148,5 +149,14 @@ func BenchmarkInstrument(b *testing.B) {
 				c.h.ServeHTTP(w, r)
 			}
 		})
+	}
+}
+
+// The code label is the decimal code, whether it is one of the constants or not.
+func TestCodeLabel(t *testing.T) {
+	for code := 100; code < 600; code++ {
+		if got, want := codeLabel(code), fmt.Sprint(code); got != want {
+			t.Fatalf("codeLabel(%d) = %q", code, got)
+		}
 	}
 }

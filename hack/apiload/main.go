@@ -110,7 +110,7 @@ func run() error {
 	}
 	// JSON first: the baseline LISTs are kubectl's and client-go's default.
 	for _, ct := range []string{"json", "protobuf"} {
-		if err := lists(ctx, report, clients[ct], ct, ns, o.objects); err != nil {
+		if err := lists(ctx, report, clients[ct], o.pid, ct, ns, o.objects); err != nil {
 			return err
 		}
 	}
