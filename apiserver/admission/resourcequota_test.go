@@ -3,6 +3,7 @@ package admission
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,6 @@ import (
 type memQuotas struct {
 	mu     sync.Mutex
 	quotas map[string]*corev1.ResourceQuota
-	rv     int
 }
 
 func (m *memQuotas) List(_ context.Context, ns string, _ bool) ([]corev1.ResourceQuota, error) {
@@ -40,9 +40,15 @@ func (m *memQuotas) UpdateStatus(_ context.Context, q *corev1.ResourceQuota) err
 	if cur.ResourceVersion != q.ResourceVersion {
 		return apierrors.NewConflict(schema.GroupResource{Resource: "resourcequotas"}, q.Name, fmt.Errorf("stale"))
 	}
-	m.rv++
+	// The next version is past the current one, as the store's revisions are: a
+	// counter of its own could repeat the "1" the test's quotas start at, and let a
+	// stale charge through.
+	n, err := strconv.Atoi(cur.ResourceVersion)
+	if err != nil {
+		return err
+	}
 	cur.Status = *q.Status.DeepCopy()
-	cur.ResourceVersion = fmt.Sprint(m.rv)
+	cur.ResourceVersion = strconv.Itoa(n + 1)
 	return nil
 }
 
