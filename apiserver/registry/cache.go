@@ -64,13 +64,18 @@ const (
 	// of every change, about twice its stored size, and those of deleted objects are
 	// held by nothing else. 4096 changes of 1 MiB objects must not pin gigabytes.
 	windowBytesMax = 4 << 20
-	// windowKeep is how long a change stays in a window holding more than windowMin:
-	// upstream's watch cache keeps 75 s of history (eventFreshDuration). Older changes
-	// are answered from the store's history, and the memory a burst of changes took
-	// (a window of 4096 objects and their previous versions) is given back once it is
-	// over. trimEvery is how often an idle cache looks.
-	windowKeep = 75 * time.Second
-	trimEvery  = 15 * time.Second
+	// windowKeep is how long a change stays in a window holding more than windowMin.
+	// Upstream's watch cache keeps 75 s of history (eventFreshDuration) because what
+	// it forgets is 410 Gone; here the store's history answers a watch from before the
+	// window with the same events, so the window only has to serve watchers keeping up
+	// and resuming at once. A burst fills the window in about a second (4096 changes or
+	// windowBytesMax), so a longer keep serves nobody more, and the memory a burst took
+	// (the window holds the only reference to deleted objects: about 9 MiB after a
+	// deletecollection of 1 KiB config maps) is given back seconds after it ends, before
+	// kite server's memory returner collects once more (cmd/kite, settleChecks).
+	// trimEvery is how often an idle cache looks.
+	windowKeep = 5 * time.Second
+	trimEvery  = 2 * time.Second
 	// keptMax and keptFor bound the snapshots kept for paged lists (continue tokens):
 	// an older token is answered from the store at its revision.
 	keptMax = 16

@@ -5,36 +5,58 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"testing"
 	"time"
 )
 
 // TestReturnerObserve: the free heap is returned only after quietIntervals quiet
 // checks in a row with much more heap resident than live, and a busy check starts the
-// streak again.
+// streak again; a streak of settleChecks collects once more whatever the figures;
+// a fragmented heap is no reason to collect; the C heap is trimmed when a quiet streak
+// becomes long enough, with each return, and again every trimEvery quiet checks.
 func TestReturnerObserve(t *testing.T) {
 	const mib = 1 << 20
 	big := func(allocs uint64) heapSample { return heapSample{allocs: allocs, live: 20 * mib, resident: 200 * mib} }
 	small := func(allocs uint64) heapSample { return heapSample{allocs: allocs, live: 20 * mib, resident: 30 * mib} }
+	longQuiet := make([]heapSample, quietIntervals+2*trimEvery)
+	for i := range longQuiet {
+		longQuiet[i] = small(0)
+	}
+	wantLong := []byte(strings.Repeat(".", len(longQuiet)))
+	for i := quietIntervals - 1; i < len(wantLong); i += trimEvery {
+		wantLong[i] = 't'
+	}
+	wantLong[settleChecks-1] = 'r'
+	fragmented := heapSample{live: 20 * mib, resident: 200 * mib, unused: 180 * mib}
 	for _, tc := range []struct {
 		name    string
 		samples []heapSample // one per check, after a first sample of allocs 0
-		want    string       // per check: r (return) or . (not)
+		want    string       // per check: r (return and trim), t (trim only) or . (neither)
 	}{
 		{"quiet with a large free heap", []heapSample{big(0), big(mib / 2), big(mib), big(mib), big(mib)}, "..r.."},
-		{"quiet with little free heap", []heapSample{small(0), small(0), small(0), small(0)}, "...."},
+		{"quiet with little free heap", []heapSample{small(0), small(0), small(0), small(0)}, "..t."},
 		{"busy", []heapSample{big(10 * mib), big(20 * mib), big(30 * mib), big(40 * mib)}, "...."},
 		{"a busy check restarts the streak", []heapSample{big(0), big(0), big(10 * mib), big(10 * mib), big(10 * mib), big(10 * mib)}, ".....r"},
+		{"a busy check restarts the trim streak", []heapSample{small(0), small(0), small(0), small(10 * mib), small(10 * mib), small(10 * mib), small(10 * mib)}, "..t...t"},
 		{"just under the quiet rate", []heapSample{big(mib - 1), big(2*mib - 2), big(3*mib - 3)}, "..r"},
 		{"at the quiet rate", []heapSample{big(mib), big(2 * mib), big(3 * mib)}, "..."},
-		{"no runtime metrics", []heapSample{{}, {}, {}, {}}, "...."},
+		{"no runtime metrics", []heapSample{{}, {}, {}, {}}, "..t."},
+		{"a long quiet streak", longQuiet, string(wantLong)},
+		{"a large free heap again", []heapSample{big(0), big(0), big(0), big(0), big(0), big(0), big(0)}, "..r..r."},
+		{"fragmentation is no excess", []heapSample{fragmented, fragmented, fragmented, fragmented, fragmented, fragmented, fragmented, fragmented, fragmented}, "..t....r."},
 	} {
 		r := returner{interval: time.Second}
 		prev, got := heapSample{}, ""
 		for _, cur := range tc.samples {
-			if r.observe(prev, cur) {
+			switch collect, trim := r.observe(prev, cur); {
+			case collect && trim:
 				got += "r"
-			} else {
+			case collect:
+				got += "c" // never: a return always trims
+			case trim:
+				got += "t"
+			default:
 				got += "."
 			}
 			prev = cur
