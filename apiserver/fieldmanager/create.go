@@ -37,6 +37,9 @@ type createPlan struct {
 	reset fieldpath.Filter
 	// strip is strippedFields(), kept so that a create builds no set of its own.
 	strip *fieldpath.Set
+	// empty is a new object of the resource, the "before" of every create: only read
+	// (through reflection), never changed, so one serves all creates at once.
+	empty runtime.Object
 }
 
 // Create returns obj, a new object created through subresource by manager, with the
@@ -49,17 +52,16 @@ type createPlan struct {
 // upstream's JSON manager identifier. When obj carries managed fields of its own, or
 // is not the resource's built-in type, it takes the general path.
 func (m *Manager) Create(obj runtime.Object, manager, subresource string) runtime.Object {
-	empty := m.cfg.Resource.New()
-	general := func() runtime.Object { return m.Update(empty, obj, manager, subresource) }
+	general := func() runtime.Object { return m.Update(m.cfg.Resource.New(), obj, manager, subresource) }
 	acc, err := meta.Accessor(obj)
-	if err != nil || len(acc.GetManagedFields()) != 0 || m.cfg.TypeConverter != nil || reflect.TypeOf(obj) != reflect.TypeOf(empty) {
+	if err != nil || len(acc.GetManagedFields()) != 0 || m.cfg.TypeConverter != nil {
 		return general()
 	}
 	plan, conv, ok := m.createPlan(subresource)
-	if !ok {
+	if !ok || reflect.TypeOf(obj) != reflect.TypeOf(plan.empty) {
 		return general()
 	}
-	live, err := conv.reflected(empty)
+	live, err := conv.reflected(plan.empty)
 	if err != nil {
 		return general()
 	}
@@ -115,7 +117,7 @@ func (m *Manager) createPlan(subresource string) (createPlan, builtinConverter, 
 	if p, ok := m.plans[subresource]; ok {
 		return p, conv, true
 	}
-	p := createPlan{strip: strippedFields()}
+	p := createPlan{strip: strippedFields(), empty: m.cfg.Resource.New()}
 	if f := m.resetFields(subresource); f != nil {
 		p.reset = f[fieldpath.APIVersion(m.gvk.GroupVersion().String())]
 	}

@@ -3,6 +3,8 @@ package fieldmanager
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -164,5 +166,32 @@ func TestCreateTakesTheShortcut(t *testing.T) {
 	general := testing.AllocsPerRun(50, func() { m.Update(&corev1.ConfigMap{}, newCM(), "m", "") })
 	if short > general*3/4 {
 		t.Errorf("Create allocates %v times, the general path %v: the shortcut is not taken", short, general)
+	}
+}
+
+// Creates run at once on many request goroutines and share the plan's empty object:
+// they must neither race (go test -race) nor see each other's fields, and the shared
+// object must stay empty.
+func TestCreateConcurrently(t *testing.T) {
+	m := newManager(t, configmap.Resource())
+	const n = 16
+	fields := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			key := "k" + strconv.Itoa(i)
+			got := m.Create(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm"}, Data: map[string]string{key: "v"}}, "m", "")
+			fields[i] = fieldsOf(entry(t, got, "m"))
+		})
+	}
+	wg.Wait()
+	for i, f := range fields {
+		if want := `{"f:data":{".":{},"f:k` + strconv.Itoa(i) + `":{}}}`; f != want {
+			t.Errorf("create %d recorded %s, want %s", i, f, want)
+		}
+	}
+	plan, _, _ := m.createPlan("")
+	if got := mustJSON(t, plan.empty); string(got) != string(mustJSON(t, &corev1.ConfigMap{})) {
+		t.Errorf("the shared empty object changed: %s", got)
 	}
 }

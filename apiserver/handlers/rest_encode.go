@@ -121,7 +121,7 @@ func (h *restHandler) writeObject(w http.ResponseWriter, r *http.Request, req *r
 	enc := h.encoderFor(req, out.Info.Serializer, out.Convert, result)
 	dw := &deferredWriter{w: w, code: code}
 	setHeaders(w.Header(), out.Info.MediaType, req)
-	if err := enc.Encode(result, dw); err != nil {
+	if err := encodeTo(enc, result, dw, out.Info.MediaType == runtime.ContentTypeProtobuf); err != nil {
 		if !dw.started {
 			h.writeError(w, r, req, apierrors.NewInternalError(err))
 			return
@@ -131,6 +131,20 @@ func (h *restHandler) writeObject(w http.ResponseWriter, r *http.Request, req *r
 		return
 	}
 	dw.start()
+}
+
+// encodeTo encodes obj into w. The protobuf encoder (sized says it is one) sizes its
+// output first and then writes into a buffer from apimachinery's allocator pool rather
+// than a fresh one per answer: the response writers copy what they are given, so the
+// buffer is free again when the encoding returns. The others take no allocator.
+func encodeTo(enc runtime.Encoder, obj runtime.Object, w io.Writer, sized bool) error {
+	ea, ok := enc.(runtime.EncoderWithAllocator)
+	if !ok || !sized {
+		return enc.Encode(obj, w)
+	}
+	alloc := runtime.AllocatorPool.Get().(*runtime.Allocator)
+	defer runtime.AllocatorPool.Put(alloc)
+	return ea.EncodeWithAllocator(obj, w, alloc)
 }
 
 // encoderFor returns the encoder of what a request answers with: Status objects and
