@@ -85,6 +85,11 @@ func TestSubresourceClientGoScale(t *testing.T) {
 	if _, err := c.AppsV1().Deployments("default").UpdateScale(ctx, "kite-scale", stale, metav1.UpdateOptions{}); !apierrors.IsConflict(err) {
 		t.Errorf("UpdateScale with a stale resourceVersion: %v, want a Conflict", err)
 	}
+	otherUID := &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: "kite-scale", Namespace: "default", UID: "not-the-deployment"}, Spec: autoscalingv1.ScaleSpec{Replicas: 2}}
+	if _, err := c.AppsV1().Deployments("default").UpdateScale(ctx, "kite-scale", otherUID, metav1.UpdateOptions{}); !apierrors.IsConflict(err) ||
+		!strings.Contains(err.Error(), "Precondition failed: UID in precondition: not-the-deployment") {
+		t.Errorf("UpdateScale naming another uid: %v, want upstream's precondition Conflict", err)
+	}
 	neg := &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: "kite-scale", Namespace: "default"}, Spec: autoscalingv1.ScaleSpec{Replicas: -1}}
 	if _, err := c.AppsV1().Deployments("default").UpdateScale(ctx, "kite-scale", neg, metav1.UpdateOptions{}); !apierrors.IsInvalid(err) {
 		t.Errorf("UpdateScale to -1: %v, want Invalid", err)

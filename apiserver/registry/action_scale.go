@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -111,6 +112,13 @@ func ScaleAction(cfg ScaleConfig) (*Action, error) {
 				}
 				if errs := validateScale(scale); len(errs) > 0 {
 					return nil, apierrors.NewInvalid(scaleKind.GroupKind(), name, errs)
+				}
+				// A uid in the body is a precondition, as upstream's ScaleREST checks it.
+				if uid := scale.UID; uid != "" && uid != old.UID {
+					gr := s.res.GroupResource()
+					gr.Resource += "/scale"
+					return nil, apierrors.NewConflict(gr, name,
+						fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", uid, old.UID))
 				}
 				if rv := scale.ResourceVersion; rv != "" && rv != old.ResourceVersion {
 					return nil, s.statusError(storage.ErrConflict, name)

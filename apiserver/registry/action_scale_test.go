@@ -4,12 +4,14 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	k8stypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -172,5 +174,50 @@ func TestScaleParentValidationBeforeValidatingAdmission(t *testing.T) {
 	}
 	if n := got.(*corev1.ConfigMap).Data["replicas"]; n != "3" {
 		t.Errorf("stored replicas=%s after a refused scale, want 3", n)
+	}
+}
+
+// A scale whose body names another object's uid is refused with upstream's 409, and
+// nothing changes; the parent's own uid passes.
+func TestScaleUIDPrecondition(t *testing.T) {
+	plain, st := newCMStore(t)
+	cfg := plain.cfg
+	res := *cfg.Resource
+	res.Subresources = append(slices.Clone(res.Subresources), "scale")
+	cfg.Resource, cfg.Storage = &res, st
+	s, err := NewStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Create(ctx, "ns", cm("a", nil, map[string]string{"replicas": "1"}), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a := cmScale(t, s)
+	scaleTo := func(n int32, uid k8stypes.UID) error {
+		_, err := a.Update(ctx, "ns", "a", func(current runtime.Object) (runtime.Object, error) {
+			sc := current.(*autoscalingv1.Scale)
+			sc.Spec.Replicas = n
+			if uid != "" {
+				sc.UID = uid
+			}
+			return sc, nil
+		}, metav1.UpdateOptions{})
+		return err
+	}
+	err = scaleTo(5, "not-the-uid")
+	wantStatus(t, err, 409, metav1.StatusReasonConflict)
+	if !strings.Contains(err.Error(), "Precondition failed: UID in precondition: not-the-uid") {
+		t.Errorf("error %q, want upstream's precondition message", err)
+	}
+	got, err := s.Get(ctx, "ns", "a", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := got.(*corev1.ConfigMap).Data["replicas"]; n != "1" {
+		t.Errorf("stored replicas=%s after a refused scale, want 1", n)
+	}
+	if err := scaleTo(5, got.(*corev1.ConfigMap).UID); err != nil {
+		t.Errorf("a scale naming the parent's own uid: %v", err)
 	}
 }
