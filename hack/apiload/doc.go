@@ -9,6 +9,9 @@
 //
 //	go run ./hack/apiload -kubeconfig .kite/kubeconfig -pid $(pgrep -n kite)
 //
+// The json rows use a client that names application/json; the protobuf rows are what
+// client-go's typed clients use by default (0.37 prefers protobuf for built-in types).
+//
 // Each create row is followed by the server's CPU per 10,000 creates (given its PID)
 // and apiload's own (getrusage): on a machine the two share, the client's CPU is CPU
 // the server cannot have.
