@@ -61,19 +61,11 @@ func policySource[P, B any](
 	policies schema.GroupResource, policyItems func(runtime.Object) []P,
 	bindings schema.GroupResource, bindingItems func(runtime.Object) []B,
 ) admission.Source[P, B] {
+	lister := storeLister(store)
 	list := func(ctx context.Context, gr schema.GroupResource) (runtime.Object, error) {
-		s := store(gr)
-		if s == nil {
-			return nil, fmt.Errorf("apiserver: no %s resource", gr)
-		}
-		return s.List(ctx, "", metav1.ListOptions{ResourceVersion: "0"})
+		return lister(ctx, gr, "", metav1.ListOptions{ResourceVersion: "0"})
 	}
-	// none tells, without making an empty list, that the watch cache holds no object
-	// of gr: the answer at almost every write.
-	none := func(gr schema.GroupResource) bool {
-		s := store(gr)
-		return s != nil && s.CachedNone("")
-	}
+	none := func(gr schema.GroupResource) bool { return cachedNone(store, gr) }
 	// The kinds a paramKind may name: the built-in resources (custom resources are
 	// not parameter kinds yet), by apiVersion and kind.
 	kinds := map[schema.GroupVersionKind]schema.GroupResource{}

@@ -45,13 +45,7 @@ func (s *Server) customResourceManager(scheme *runtime.Scheme, stores []*registr
 		}
 		return st.Get(ctx, ns, name, metav1.GetOptions{})
 	}
-	list := func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error) {
-		st := lookup(gr)
-		if st == nil {
-			return nil, fmt.Errorf("apiserver: no %s resource", gr)
-		}
-		return st.List(ctx, ns, opts)
-	}
+	list := storeLister(lookup)
 	webhooks, err := admissionWebhooks(lookup, get)
 	if err != nil {
 		return nil, err

@@ -41,20 +41,9 @@ var (
 // admission steps do. Configurations are read from the watch caches, as upstream's
 // plugins read their informers: a new one takes effect within moments.
 func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get getFunc) (*admission.Webhooks, error) {
-	list := func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error) {
-		s := store(gr)
-		if s == nil {
-			return nil, fmt.Errorf("apiserver: no %s resource", gr)
-		}
-		return s.List(ctx, ns, opts)
-	}
+	list := storeLister(store)
 	cached := metav1.ListOptions{ResourceVersion: "0"}
-	// none tells, without making an empty list, that the watch cache holds no
-	// configuration of gr: the answer at almost every write.
-	none := func(gr schema.GroupResource) bool {
-		s := store(gr)
-		return s != nil && s.CachedNone("")
-	}
+	none := func(gr schema.GroupResource) bool { return cachedNone(store, gr) }
 	resolver := serviceResolver(list, get)
 	// The admission policies run with the webhooks, on every write (see
 	// admission.WebhookConfig).
@@ -104,6 +93,28 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 	})
 }
 
+// listFunc lists a resource's objects in a namespace ("": all).
+type listFunc func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error)
+
+// storeLister lists through the store that store finds at the request; a resource the
+// server does not have is an error.
+func storeLister(store func(schema.GroupResource) *registry.Store) listFunc {
+	return func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+		s := store(gr)
+		if s == nil {
+			return nil, fmt.Errorf("apiserver: no %s resource", gr)
+		}
+		return s.List(ctx, ns, opts)
+	}
+}
+
+// cachedNone tells, without making an empty list, that the watch cache holds no object
+// of the cluster-wide configuration gr: the answer at almost every write.
+func cachedNone(store func(schema.GroupResource) *registry.Store, gr schema.GroupResource) bool {
+	s := store(gr)
+	return s != nil && s.CachedNone("")
+}
+
 // definitions lists the stored CustomResourceDefinitions from the watch cache; none
 // when the server has no such resource.
 func definitions(store func(schema.GroupResource) *registry.Store) func(ctx context.Context) ([]apiextensionsv1.CustomResourceDefinition, error) {
@@ -125,15 +136,8 @@ func definitions(store func(schema.GroupResource) *registry.Store) func(ctx cont
 // definition's conversion webhook when its strategy is Webhook), with the definitions
 // read from the watch cache.
 func customConverter(store func(schema.GroupResource) *registry.Store, get getFunc) admission.CustomConverter {
-	list := func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error) {
-		s := store(gr)
-		if s == nil {
-			return nil, fmt.Errorf("apiserver: no %s resource", gr)
-		}
-		return s.List(ctx, ns, opts)
-	}
 	conv, err := customresource.NewVersionConverter(customresource.VersionConverterConfig{
-		Definitions: definitions(store), Resolve: serviceResolver(list, get).Resolve,
+		Definitions: definitions(store), Resolve: serviceResolver(storeLister(store), get).Resolve,
 	})
 	if err != nil {
 		return func(context.Context, *unstructured.Unstructured, schema.GroupVersion) error { return err }
@@ -143,7 +147,7 @@ func customConverter(store func(schema.GroupResource) *registry.Store, get getFu
 
 // serviceResolver finds the endpoints of webhooks' Services (admission and conversion
 // webhooks), reading the EndpointSlices from the watch cache.
-func serviceResolver(list func(ctx context.Context, gr schema.GroupResource, ns string, opts metav1.ListOptions) (runtime.Object, error), get getFunc) webhookclient.ServiceResolver {
+func serviceResolver(list listFunc, get getFunc) webhookclient.ServiceResolver {
 	cached := metav1.ListOptions{ResourceVersion: "0"}
 	return webhookclient.ServiceResolver{
 		Service: func(ctx context.Context, namespace, name string) (*corev1.Service, error) {
