@@ -83,26 +83,39 @@ func (h *harness) sawEvents() []string {
 	}
 }
 
+// eventually polls check every 10 ms until it returns "" and fails the test with its
+// last answer when 10 s pass first.
+func eventually(t testing.TB, check func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		why := check()
+		if why == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(why)
+		}
+		time.Sleep(10 * time.Millisecond) // polling with a deadline
+	}
+}
+
 // until polls the pod until check returns "" or 10s pass.
 func (h *harness) until(ns, name string, check func(*corev1.Pod) string) *corev1.Pod {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		pod, err := h.client.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
-		why := ""
+	var pod *corev1.Pod
+	eventually(h.t, func() string {
+		p, err := h.client.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
 		if err != nil {
-			why = err.Error()
-		} else {
-			why = check(pod)
+			return fmt.Sprintf("pod %s/%s: %v", ns, name, err)
 		}
-		if why == "" {
-			return pod
+		if why := check(p); why != "" {
+			return fmt.Sprintf("pod %s/%s: %s", ns, name, why)
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("pod %s/%s: %s", ns, name, why)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		pod = p
+		return ""
+	})
+	return pod
 }
 
 func newPod(name string, policy corev1.RestartPolicy, containers ...corev1.Container) *corev1.Pod {

@@ -3,11 +3,11 @@ package pods
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,23 +34,18 @@ func (h *harness) markDeleted(name string, grace int64) {
 // waitGone polls until the pod object and everything the runtime had are gone.
 func (h *harness) waitGone(names ...string) {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(h.t, func() string {
 		left := 0
 		for _, n := range names {
 			if _, err := h.client.CoreV1().Pods("ns1").Get(context.Background(), n, metav1.GetOptions{}); err == nil {
 				left++
 			}
 		}
-		sbs, ctrs := h.rt.counts()
-		if left == 0 && sbs == 0 && ctrs == 0 {
-			return
+		if sbs, ctrs := h.rt.counts(); left != 0 || sbs != 0 || ctrs != 0 {
+			return fmt.Sprintf("%d pod objects, %d sandboxes, %d containers left", left, sbs, ctrs)
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%d pod objects, %d sandboxes, %d containers left", left, sbs, ctrs)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return ""
+	})
 }
 
 func running(p *corev1.Pod) string {
@@ -142,38 +137,29 @@ func TestTerminatingPodsDoNotHoldTheWorkers(t *testing.T) {
 	for _, n := range names {
 		h.markDeleted(n, 30)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(t, func() string {
 		rt.mu.Lock()
 		stopping := rt.stopping
 		rt.mu.Unlock()
-		if stopping == len(names) {
-			break
+		if stopping != len(names) {
+			return fmt.Sprintf("%d containers are being stopped at once, want %d", stopping, len(names))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d containers are being stopped at once, want %d", stopping, len(names))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return ""
+	})
 	// The stops still hang; a pod bound now starts all the same.
 	if _, err := client.CoreV1().Pods("ns1").Create(context.Background(), newPod("fresh", corev1.RestartPolicyAlways, busybox("main")), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	h.until("ns1", "fresh", running)
 	release()
-	deadline = time.Now().Add(10 * time.Second)
-	for _, n := range names {
-		for {
-			_, err := client.CoreV1().Pods("ns1").Get(context.Background(), n, metav1.GetOptions{})
-			if err != nil {
-				break
+	eventually(t, func() string {
+		for _, n := range names {
+			if _, err := client.CoreV1().Pods("ns1").Get(context.Background(), n, metav1.GetOptions{}); err == nil {
+				return fmt.Sprintf("pod %s is still there", n)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("pod %s is still there", n)
-			}
-			time.Sleep(10 * time.Millisecond)
 		}
-	}
+		return ""
+	})
 	if sbs, ctrs := rt.counts(); sbs != 1 || ctrs != 1 {
 		t.Errorf("%d sandboxes and %d containers left, want the fresh pod's one each", sbs, ctrs)
 	}
