@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"kite/apiserver/registry"
+	"kite/apiserver/registry/customresourcedefinition"
 )
 
 // ServedEquivalents is the Equivalents of a server that serves the built-in resources
@@ -46,7 +47,7 @@ func ServedEquivalents(builtin []*registry.Resource, definitions func(ctx contex
 		}
 		for i := range crds {
 			crd := &crds[i]
-			if crd.Spec.Group == r.Group && crd.Status.AcceptedNames.Plural == r.Resource && established(crd) {
+			if crd.Spec.Group == r.Group && crd.Status.AcceptedNames.Plural == r.Resource && customresourcedefinition.IsTrue(crd, apiextensionsv1.Established) {
 				return customEquivalents(crd), nil
 			}
 		}

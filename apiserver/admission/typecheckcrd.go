@@ -8,6 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/kube-openapi/pkg/validation/spec"
+
+	"kite/apiserver/registry/customresourcedefinition"
 )
 
 // The custom resources a policy may match, for the type check: the served versions of
@@ -34,7 +36,7 @@ func newCustomKinds(crds []apiextensionsv1.CustomResourceDefinition) *customKind
 	for i := range crds {
 		crd := &crds[i]
 		names := crd.Status.AcceptedNames
-		if !established(crd) || names.Plural == "" || names.Kind == "" {
+		if !customresourcedefinition.IsTrue(crd, apiextensionsv1.Established) || names.Plural == "" || names.Kind == "" {
 			continue
 		}
 		scope := meta.RESTScopeRoot
