@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -52,7 +53,15 @@ var (
 
 func newCluster(t *testing.T, objs ...runtime.Object) *cluster {
 	t.Helper()
-	c := &cluster{t: t, client: fake.NewClientset(objs...)}
+	c := &cluster{t: t}
+	// Stored objects have a resourceVersion, so that a write from a stale copy of one
+	// is a conflict, as it is in the API server.
+	for _, o := range objs {
+		if m, err := meta.Accessor(o); err == nil && m.GetResourceVersion() == "" {
+			m.SetResourceVersion(strconv.FormatInt(c.rv.Add(1), 10))
+		}
+	}
+	c.client = fake.NewClientset(objs...)
 	tr := c.client.Tracker()
 	c.client.PrependReactor("update", "deployments", func(a clienttesting.Action) (bool, runtime.Object, error) {
 		u := a.(clienttesting.UpdateAction)
@@ -62,6 +71,11 @@ func newCluster(t *testing.T, objs ...runtime.Object) *cluster {
 			return true, nil, err
 		}
 		stored := cur.(*appsv1.Deployment).DeepCopy()
+		// As the API server: a write from a stale copy is a conflict, or a status
+		// update could put back annotations the user has just changed.
+		if in.ResourceVersion != "" && in.ResourceVersion != stored.ResourceVersion {
+			return true, nil, apierrors.NewConflict(appsv1.Resource("deployments"), in.Name, fmt.Errorf("the object has been modified"))
+		}
 		if u.GetSubresource() == "status" {
 			stored.Status, stored.Annotations = in.Status, in.Annotations
 		} else {
@@ -90,6 +104,9 @@ func newCluster(t *testing.T, objs ...runtime.Object) *cluster {
 		}
 		if a.GetVerb() == "create" && old != nil {
 			return true, nil, apierrors.NewAlreadyExists(appsv1.Resource("replicasets"), rs.Name)
+		}
+		if old != nil && rs.ResourceVersion != "" && rs.ResourceVersion != old.ResourceVersion {
+			return true, nil, apierrors.NewConflict(appsv1.Resource("replicasets"), rs.Name, fmt.Errorf("the object has been modified"))
 		}
 		if old != nil && !apiequality.Semantic.DeepEqual(old.Spec, rs.Spec) {
 			rs.Generation = old.Generation + 1
