@@ -14,16 +14,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// anonMiB is the anonymous resident memory of process pid (heap, stacks, the store's
-// memtables and cache), leaving out the executable's file-backed pages.
-func anonMiB(t *testing.T, pid int) int {
+// statusMiB reads one of the kB figures of /proc/pid/status (RssAnon, RssFile), in MiB.
+func statusMiB(t *testing.T, pid int, field string) int {
 	t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, err := strconv.Atoi(strings.Fields(v)[0])
 			if err != nil {
 				t.Fatal(err)
@@ -31,9 +30,13 @@ func anonMiB(t *testing.T, pid int) int {
 			return kb / 1024
 		}
 	}
-	t.Fatalf("no RssAnon in /proc/%d/status", pid)
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
+
+// anonMiB is the anonymous resident memory of process pid (heap, stacks, the store's
+// memtables and cache), leaving out the executable's file-backed pages.
+func anonMiB(t *testing.T, pid int) int { return statusMiB(t, pid, "RssAnon") }
 
 // A server that has gone quiet after a burst gives the burst's memory back within
 // seconds (kite server's default --memory-return-interval), where the Go runtime alone
@@ -102,4 +105,45 @@ func TestServerReturnsMemoryAfterABurst(t *testing.T) {
 		return ""
 	})
 	t.Logf("anonymous RSS %d MiB %s after the burst", anonMiB(t, pid), time.Since(start).Round(time.Second))
+}
+
+// Once a new server is quiet it hands back the pages of its executable that only
+// start-up ran, so that its resident memory is what it keeps running; the code it
+// still needs comes back as it runs.
+func TestServerReleasesStartupCode(t *testing.T) {
+	p, kc := apiServer(t)
+	pid := p.cmd.Process.Pid
+	var line string
+	eventually(t, 30*time.Second, func() string {
+		for l := range strings.Lines(p.stderr.String()) {
+			if strings.Contains(l, "released the start-up code's pages") {
+				line = l
+				return ""
+			}
+		}
+		return "no release of the start-up code in the server's log"
+	})
+	var before, after int
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "residentMiB="); ok {
+			before, _ = strconv.Atoi(v)
+		}
+		if v, ok := strings.CutPrefix(f, "nowMiB="); ok {
+			after, _ = strconv.Atoi(v)
+		}
+	}
+	if before < 40 || after > before/2 {
+		t.Fatalf("file-backed RSS %d MiB before the release, %d MiB after: %s", before, after, line)
+	}
+
+	// The server still does what it did: code comes back as it runs.
+	k := newest(t)
+	kubectl(t, k, kc, "create", "configmap", "kite-after-release", "--from-literal=k=v")
+	if out := kubectl(t, k, kc, "get", "configmap", "kite-after-release", "-o", "jsonpath={.data.k}"); out != "v" {
+		t.Fatalf("the config map reads back %q", out)
+	}
+	if now := statusMiB(t, pid, "RssFile"); now >= before {
+		t.Errorf("file-backed RSS %d MiB after serving requests, as much as before the release (%d MiB)", now, before)
+	}
+	t.Logf("file-backed RSS %d MiB before the release, %d MiB after, %d MiB after serving requests", before, after, statusMiB(t, pid, "RssFile"))
 }

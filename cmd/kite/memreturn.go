@@ -130,6 +130,7 @@ func (m *memoryOptions) returnIdleMemory(ctx context.Context, logger *slog.Logge
 	buf := make([]metrics.Sample, len(heapMetrics))
 	r := returner{interval: m.returnInterval}
 	prev := readHeap(buf)
+	startupReleased := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -146,6 +147,15 @@ func (m *memoryOptions) returnIdleMemory(ctx context.Context, logger *slog.Logge
 		}
 		if trim {
 			trimCHeap()
+		}
+		// The first quiet streak: start-up is over (startupcode.go).
+		if r.quiet >= quietIntervals && !startupReleased {
+			startupReleased = true
+			if before, after, err := releaseStartupCode(); err != nil {
+				logger.Warn("could not release the start-up code's pages", "err", err)
+			} else {
+				logger.Info("released the start-up code's pages", "residentMiB", before>>20, "nowMiB", after>>20)
+			}
 		}
 		prev = cur
 	}
