@@ -75,6 +75,7 @@ func (m *Manager) newControllers(_ context.Context, f informers.SharedInformerFa
 	}))
 	add(garbagecollector.New(garbagecollector.Config{
 		Metadata:  m.metadata,
+		Informers: f,
 		Discovery: m.client.Discovery(),
 		Logger:    m.logger,
 	}))

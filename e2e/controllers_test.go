@@ -283,6 +283,19 @@ func TestControllerGarbageCollection(t *testing.T) {
 			t.Errorf("the object named by the dangling reference was touched: %v", err)
 		}
 	})
+
+	// The collector follows ReplicaSets through the informer the controllers (replica
+	// set, deployment) already run, as upstream's does: one watch between them, not two.
+	// A resource no controller watches gets the collector's own (metadata) watch.
+	text := scrapeMetrics(t, c)
+	for series, want := range map[string]float64{
+		`apiserver_registered_watchers{group="apps",kind="ReplicaSet",version="v1"}`:                       1,
+		`apiserver_registered_watchers{group="rbac.authorization.k8s.io",kind="ClusterRole",version="v1"}`: 1,
+	} {
+		if v := metricValue(t, text, series); v != want {
+			t.Errorf("%s = %v, want %v", series, v, want)
+		}
+	}
 }
 
 // The manager holds the controller-manager Lease under the identity it printed, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
@@ -24,6 +26,10 @@ type Config struct {
 	// Discovery lists the resources to watch and maps owner kinds to resources.
 	// Required.
 	Discovery discovery.DiscoveryInterface
+	// Informers are the controllers' shared informers of typed objects, started before
+	// Run: a resource one of them watches is followed through it (monitors.go).
+	// Optional.
+	Informers informers.SharedInformerFactory
 	// RediscoverEvery is how often the resources are rediscovered. Default 30s, as
 	// upstream.
 	RediscoverEvery time.Duration
@@ -41,6 +47,9 @@ type Collector struct {
 	graph    *graph
 	toDelete workqueue.TypedRateLimitingInterface[ref]
 	toOrphan workqueue.TypedRateLimitingInterface[ref]
+
+	// typed are the types of Informers' started informers, read once they synced.
+	typed map[reflect.Type]bool
 
 	mu       sync.Mutex
 	mapper   meta.RESTMapper
@@ -86,6 +95,11 @@ func (c *Collector) Run(ctx context.Context) {
 	defer c.toDelete.ShutDown()
 	defer c.toOrphan.ShutDown()
 
+	if c.cfg.Informers != nil {
+		// The controllers' informers, synced, so that the monitors built on them start
+		// with a full cache as their own informers would.
+		c.typed = c.cfg.Informers.WaitForCacheSync(ctx.Done())
+	}
 	// Discovery first: the workers need the informers synced and the mapper set.
 	for !c.rediscover(ctx) {
 		select {

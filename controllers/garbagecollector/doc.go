@@ -2,10 +2,11 @@
 // are gone and carries out the foreground and orphan deletions the API server records
 // as finalizers, as upstream's garbage collector does.
 //
-// It keeps a graph of every object's ownerReferences, fed by metadata-only informers
-// (PartialObjectMetadata) over every resource that serves list, watch and delete; the
-// set of resources is rediscovered every 30 seconds, so new resources are watched and
-// removed ones dropped. Graph changes queue work:
+// It keeps a graph of every object's ownerReferences, fed by informers over every
+// resource that serves list, watch and delete: the controllers' shared informer where
+// one watches the resource already, else a metadata-only one (PartialObjectMetadata);
+// the set of resources is rediscovered every 30 seconds, so new resources are watched
+// and removed ones dropped. Graph changes queue work:
 //
 //   - attemptToDelete(x): x's owners are looked up live. When one is there and not
 //     waiting for its dependents, references to absent or waiting owners are removed

@@ -184,12 +184,12 @@ func (g *graph) removeResource(gvr schema.GroupVersionResource) work {
 	return w
 }
 
-// nodeFor makes the node of a PartialObjectMetadata read from gvr.
-func nodeFor(gvr schema.GroupVersionResource, m *metav1.PartialObjectMetadata) *node {
+// nodeFor makes the node of an object's metadata read from gvr.
+func nodeFor(gvr schema.GroupVersionResource, m metav1.Object) *node {
 	return &node{
-		ref:        ref{gvr: gvr, namespace: m.Namespace, name: m.Name, uid: m.UID},
-		owners:     slices.Clone(m.OwnerReferences),
-		deleting:   m.DeletionTimestamp != nil,
-		finalizers: slices.Clone(m.Finalizers),
+		ref:        ref{gvr: gvr, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID()},
+		owners:     slices.Clone(m.GetOwnerReferences()),
+		deleting:   m.GetDeletionTimestamp() != nil,
+		finalizers: slices.Clone(m.GetFinalizers()),
 	}
 }

@@ -2,14 +2,18 @@ package garbagecollector
 
 import (
 	"context"
+	"reflect"
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/cache"
+
+	"kite/controllers/worker"
 )
 
 // ignoredResources are never collected, as upstream: events are many and own nothing.
@@ -18,11 +22,12 @@ var ignoredResources = []schema.GroupResource{
 	{Group: "events.k8s.io", Resource: "events"},
 }
 
-// monitor is one metadata informer and how to stop it.
+// monitor follows one resource: a metadata informer of its own, or the handler it
+// added to a shared informer of typed objects.
 type monitor struct {
-	informer cache.SharedIndexInformer
-	cancel   context.CancelFunc
-	done     chan struct{}
+	synced cache.InformerSynced
+	// stop ends the monitor; wait then waits for its goroutine (if any).
+	stop, wait func()
 }
 
 // rediscover lists the resources that serve delete, list and watch, starts a monitor
@@ -88,8 +93,8 @@ func (c *Collector) rediscover(ctx context.Context) bool {
 	}
 	c.mu.Unlock()
 	for _, m := range stop {
-		m.cancel()
-		<-m.done
+		m.stop()
+		m.wait()
 	}
 	for _, gvr := range stopped {
 		c.queue(c.graph.removeResource(gvr))
@@ -100,25 +105,60 @@ func (c *Collector) rediscover(ctx context.Context) bool {
 	return len(c.syncedFuncs()) > 0
 }
 
-// startMonitor starts a metadata informer over gvr feeding the graph. c.mu is held.
+// startMonitor follows gvr, feeding the graph: through the shared informer of typed
+// objects that already watches it, else a metadata informer of its own. c.mu is held.
 func (c *Collector) startMonitor(ctx context.Context, gvr schema.GroupVersionResource) *monitor {
-	inf := metadatainformer.NewFilteredMetadataInformer(c.metadata, gvr, metav1.NamespaceAll, 0, cache.Indexers{}, nil).Informer()
-	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	handler := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { c.observe(gvr, obj) },
 		UpdateFunc: func(_, obj any) { c.observe(gvr, obj) },
 		DeleteFunc: func(obj any) { c.forget(obj) },
-	})
+	}
+	if shared := c.sharedInformer(gvr); shared != nil {
+		if reg, err := shared.AddEventHandler(handler); err == nil {
+			return &monitor{synced: reg.HasSynced, stop: func() { _ = shared.RemoveEventHandler(reg) }, wait: func() {}}
+		}
+	}
+	inf := metadatainformer.NewFilteredMetadataInformer(c.metadata, gvr, metav1.NamespaceAll, 0, cache.Indexers{}, nil).Informer()
+	_, _ = inf.AddEventHandler(handler)
 	mctx, cancel := context.WithCancel(ctx)
-	m := &monitor{informer: inf, cancel: cancel, done: make(chan struct{})}
+	done := make(chan struct{})
 	go func() {
-		defer close(m.done)
+		defer close(done)
 		inf.RunWithContext(mctx)
 	}()
-	return m
+	return &monitor{synced: inf.HasSynced, stop: cancel, wait: func() { <-done }}
+}
+
+// sharedInformer returns the controllers' running informer of typed objects that
+// watches gvr, or nil when none does. Upstream's collector shares the controller
+// manager's informers so: one watch and one cache per resource, not two. Only the
+// informers the controllers started are used; the collector starts none, since a typed
+// cache of a resource no controller reads would hold whole objects for metadata.
+// c.mu is held (the mapper).
+func (c *Collector) sharedInformer(gvr schema.GroupVersionResource) cache.SharedIndexInformer {
+	if c.typed == nil || c.mapper == nil {
+		return nil
+	}
+	gvk, err := c.mapper.KindFor(gvr)
+	if err != nil {
+		return nil
+	}
+	obj, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		return nil
+	}
+	if _, started := c.typed[reflect.TypeOf(obj)]; !started {
+		return nil
+	}
+	gi, err := c.cfg.Informers.ForResource(gvr)
+	if err != nil {
+		return nil
+	}
+	return gi.Informer()
 }
 
 func (c *Collector) observe(gvr schema.GroupVersionResource, obj any) {
-	m, ok := obj.(*metav1.PartialObjectMetadata)
+	m, ok := worker.Object[metav1.Object](obj)
 	if !ok {
 		return
 	}
@@ -126,14 +166,11 @@ func (c *Collector) observe(gvr schema.GroupVersionResource, obj any) {
 }
 
 func (c *Collector) forget(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	m, ok := obj.(*metav1.PartialObjectMetadata)
+	m, ok := worker.Object[metav1.Object](obj)
 	if !ok {
 		return
 	}
-	c.queue(c.graph.remove(m.UID))
+	c.queue(c.graph.remove(m.GetUID()))
 }
 
 func (c *Collector) syncedFuncs() []cache.InformerSynced {
@@ -141,7 +178,7 @@ func (c *Collector) syncedFuncs() []cache.InformerSynced {
 	defer c.mu.Unlock()
 	var out []cache.InformerSynced
 	for _, m := range c.monitors {
-		out = append(out, m.informer.HasSynced)
+		out = append(out, m.synced)
 	}
 	return out
 }
@@ -159,9 +196,9 @@ func (c *Collector) stopMonitors() {
 	c.monitors = map[schema.GroupVersionResource]*monitor{}
 	c.mu.Unlock()
 	for _, m := range ms {
-		m.cancel()
+		m.stop()
 	}
 	for _, m := range ms {
-		<-m.done
+		m.wait()
 	}
 }
