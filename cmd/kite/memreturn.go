@@ -148,8 +148,9 @@ func (m *memoryOptions) returnIdleMemory(ctx context.Context, logger *slog.Logge
 		if trim {
 			trimCHeap()
 		}
-		// The first quiet streak: start-up is over (startupcode.go).
-		if r.quiet >= quietIntervals && !startupReleased {
+		// The first streak of settleChecks quiet checks: start-up is over (a shorter
+		// streak can fall between its steps on a loaded machine; startupcode.go).
+		if r.quiet >= settleChecks && !startupReleased {
 			startupReleased = true
 			if before, after, err := releaseStartupCode(); err != nil {
 				logger.Warn("could not release the start-up code's pages", "err", err)

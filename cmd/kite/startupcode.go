@@ -20,7 +20,8 @@ import (
 // executable ahead in large chunks, so a server that has just started holds nearly all
 // of it resident (about 88 MiB), although a quiet server runs 15-30 MiB of it.
 //
-// Once the server is first quiet (the returner's first quiet streak, memreturn.go),
+// Once the server has first been quiet for settleChecks checks in a row (8 s with the
+// default interval; memreturn.go),
 // releaseStartupCode tells the kernel to read these mappings without readahead
 // (MADV_RANDOM) and to reclaim their pages now (MADV_PAGEOUT). The pages are clean
 // copies of the file, so nothing is lost: what the server still runs comes back at its
