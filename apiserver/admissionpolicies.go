@@ -74,7 +74,7 @@ func policySource[P, B any](
 	}
 	return admission.Source[P, B]{
 		// matchPolicy Equivalent, as for the webhooks.
-		Equivalents:   admission.ServedEquivalents(builtinResources(), definitions(store)),
+		Equivalents:   admission.ServedEquivalents(builtinResources(), definition(store)),
 		ConvertCustom: customConverter(store, get),
 		Params: func(ctx context.Context, kind admissionregistrationv1.ParamKind, namespace, name string) ([]runtime.Object, bool, error) {
 			gv, err := schema.ParseGroupVersion(kind.APIVersion)

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -88,7 +89,7 @@ func admissionWebhooks(store func(schema.GroupResource) *registry.Store, get get
 		Resolve: resolver.Resolve,
 		// matchPolicy Equivalent: the built-in resources kept in one stored form and
 		// the served versions of a custom resource.
-		Equivalents:   admission.ServedEquivalents(builtinResources(), definitions(store)),
+		Equivalents:   admission.ServedEquivalents(builtinResources(), definition(store)),
 		ConvertCustom: customConverter(store, get),
 	})
 }
@@ -128,6 +129,25 @@ func definitions(store func(schema.GroupResource) *registry.Store) func(ctx cont
 			return nil, err
 		}
 		return l.(*apiextensionsv1.CustomResourceDefinitionList).Items, nil
+	}
+}
+
+// definition reads the CustomResourceDefinition of gr from the watch cache, by its name
+// (plural.group, which validation enforces), without copying it; nil when there is none.
+func definition(store func(schema.GroupResource) *registry.Store) func(ctx context.Context, gr schema.GroupResource) (*apiextensionsv1.CustomResourceDefinition, error) {
+	return func(ctx context.Context, gr schema.GroupResource) (*apiextensionsv1.CustomResourceDefinition, error) {
+		s := store(crdResource)
+		if s == nil || gr.Group == "" {
+			return nil, nil
+		}
+		obj, err := s.Get(ctx, "", gr.Resource+"."+gr.Group, metav1.GetOptions{ResourceVersion: "0"})
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*apiextensionsv1.CustomResourceDefinition), nil
 	}
 }
 

@@ -25,7 +25,10 @@ import (
 //     of a definition converted by a webhook reach the matched version through
 //     WebhookConfig.ConvertCustom and Source.ConvertCustom, which must then be set
 //     (without them only apiVersion would change).
-func ServedEquivalents(builtin []*registry.Resource, definitions func(ctx context.Context) ([]apiextensionsv1.CustomResourceDefinition, error)) Equivalents {
+//
+// definition reads the CustomResourceDefinition of a group and resource (nil when
+// there is none); the caller does not change what it returns.
+func ServedEquivalents(builtin []*registry.Resource, definition func(ctx context.Context, gr schema.GroupResource) (*apiextensionsv1.CustomResourceDefinition, error)) Equivalents {
 	classes := map[schema.GroupResource][]*registry.Resource{}
 	for _, r := range builtin {
 		k := storedAs(r)
@@ -38,18 +41,15 @@ func ServedEquivalents(builtin []*registry.Resource, definitions func(ctx contex
 			}
 			return class, nil
 		}
-		if definitions == nil {
+		if definition == nil {
 			return nil, nil
 		}
-		crds, err := definitions(ctx)
-		if err != nil {
+		crd, err := definition(ctx, r.GroupResource())
+		if err != nil || crd == nil {
 			return nil, err
 		}
-		for i := range crds {
-			crd := &crds[i]
-			if crd.Spec.Group == r.Group && crd.Status.AcceptedNames.Plural == r.Resource && customresourcedefinition.IsTrue(crd, apiextensionsv1.Established) {
-				return customEquivalents(crd), nil
-			}
+		if crd.Spec.Group == r.Group && crd.Status.AcceptedNames.Plural == r.Resource && customresourcedefinition.IsTrue(crd, apiextensionsv1.Established) {
+			return customEquivalents(crd), nil
 		}
 		return nil, nil
 	}

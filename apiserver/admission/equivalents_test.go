@@ -12,6 +12,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"kite/apiserver/registry"
 	"kite/apiserver/registry/configmap"
@@ -33,7 +34,14 @@ func TestServedEquivalents(t *testing.T) {
 	crd := crontabs()
 	crd.Spec.Versions[0].Subresources = &apiextensionsv1.CustomResourceSubresources{Status: &apiextensionsv1.CustomResourceSubresourceStatus{}}
 	crds := []apiextensionsv1.CustomResourceDefinition{crd}
-	eq := ServedEquivalents(builtin, func(context.Context) ([]apiextensionsv1.CustomResourceDefinition, error) { return crds, nil })
+	eq := ServedEquivalents(builtin, func(_ context.Context, gr schema.GroupResource) (*apiextensionsv1.CustomResourceDefinition, error) {
+		for i := range crds {
+			if crds[i].Name == gr.Resource+"."+gr.Group {
+				return &crds[i], nil
+			}
+		}
+		return nil, nil
+	})
 	ctx := context.Background()
 	check := func(what string, r *registry.Resource, want ...string) {
 		t.Helper()
