@@ -35,25 +35,36 @@ func cmScale(t *testing.T, s *Store) *Action {
 	return a
 }
 
+// scalableCM makes a ConfigMap store with a scale subresource calling webhooks (nil:
+// none), its resource changed by adjust when given, holds ns/a at replicas 1 in it,
+// and returns the store and its scale action.
+func scalableCM(t *testing.T, webhooks Webhooks, adjust func(*Resource)) (*Store, *Action) {
+	t.Helper()
+	plain, st := newCMStore(t)
+	cfg := plain.cfg
+	res := *cfg.Resource
+	res.Subresources = append(slices.Clone(res.Subresources), "scale")
+	if adjust != nil {
+		adjust(&res)
+	}
+	cfg.Resource, cfg.Storage, cfg.Webhooks = &res, st, webhooks
+	s, err := NewStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(context.Background(), "ns", cm("a", nil, map[string]string{"replicas": "1"}), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return s, cmScale(t, s)
+}
+
 // A scale request is admitted once, as upstream: UPDATE of <resource>/scale with the
 // Scale as object and the current Scale as oldObject; the update of the parent it
 // turns into is not admitted again as an update of the resource itself.
 func TestScaleIsAdmittedOnceAsScale(t *testing.T) {
 	w := &recordingWebhooks{}
-	plain, st := newCMStore(t)
-	cfg := plain.cfg
-	res := *cfg.Resource
-	res.Subresources = append(slices.Clone(res.Subresources), "scale")
-	cfg.Resource, cfg.Storage, cfg.Webhooks = &res, st, w
-	s, err := NewStore(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, a := scalableCM(t, w, nil)
 	ctx := context.Background()
-	if _, err := s.Create(ctx, "ns", cm("a", nil, map[string]string{"replicas": "1"}), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	a := cmScale(t, s)
 	w.calls, w.seen = nil, nil
 
 	out, err := a.Update(ctx, "ns", "a", func(current runtime.Object) (runtime.Object, error) {
@@ -128,21 +139,8 @@ func (c cappedCMStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.O
 // 422 no validating webhook hears of.
 func TestScaleParentValidationBeforeValidatingAdmission(t *testing.T) {
 	w := &recordingWebhooks{}
-	plain, st := newCMStore(t)
-	cfg := plain.cfg
-	res := *cfg.Resource
-	res.Subresources = append(slices.Clone(res.Subresources), "scale")
-	res.Strategy = cappedCMStrategy{calls: &w.calls}
-	cfg.Resource, cfg.Storage, cfg.Webhooks = &res, st, w
-	s, err := NewStore(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, a := scalableCM(t, w, func(res *Resource) { res.Strategy = cappedCMStrategy{calls: &w.calls} })
 	ctx := context.Background()
-	if _, err := s.Create(ctx, "ns", cm("a", nil, map[string]string{"replicas": "1"}), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	a := cmScale(t, s)
 	scaleTo := func(n int32) (runtime.Object, error) {
 		w.calls, w.seen = nil, nil
 		return a.Update(ctx, "ns", "a", func(current runtime.Object) (runtime.Object, error) {
@@ -163,7 +161,7 @@ func TestScaleParentValidationBeforeValidatingAdmission(t *testing.T) {
 		t.Errorf("the validating webhook saw %+v, want the Scale of the updated parent", w.seen[len(w.seen)-1].Object)
 	}
 
-	_, err = scaleTo(11)
+	_, err := scaleTo(11)
 	wantStatus(t, err, 422, metav1.StatusReasonInvalid)
 	if want := []string{"mutate UPDATE/scale", "parent validation"}; !slices.Equal(w.calls, want) {
 		t.Errorf("steps of a scale the parent refuses %v, want %v", w.calls, want)
@@ -180,20 +178,8 @@ func TestScaleParentValidationBeforeValidatingAdmission(t *testing.T) {
 // A scale whose body names another object's uid is refused with upstream's 409, and
 // nothing changes; the parent's own uid passes.
 func TestScaleUIDPrecondition(t *testing.T) {
-	plain, st := newCMStore(t)
-	cfg := plain.cfg
-	res := *cfg.Resource
-	res.Subresources = append(slices.Clone(res.Subresources), "scale")
-	cfg.Resource, cfg.Storage = &res, st
-	s, err := NewStore(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, a := scalableCM(t, nil, nil)
 	ctx := context.Background()
-	if _, err := s.Create(ctx, "ns", cm("a", nil, map[string]string{"replicas": "1"}), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	a := cmScale(t, s)
 	scaleTo := func(n int32, uid k8stypes.UID) error {
 		_, err := a.Update(ctx, "ns", "a", func(current runtime.Object) (runtime.Object, error) {
 			sc := current.(*autoscalingv1.Scale)
@@ -205,7 +191,7 @@ func TestScaleUIDPrecondition(t *testing.T) {
 		}, metav1.UpdateOptions{})
 		return err
 	}
-	err = scaleTo(5, "not-the-uid")
+	err := scaleTo(5, "not-the-uid")
 	wantStatus(t, err, 409, metav1.StatusReasonConflict)
 	if !strings.Contains(err.Error(), "Precondition failed: UID in precondition: not-the-uid") {
 		t.Errorf("error %q, want upstream's precondition message", err)
