@@ -4,7 +4,6 @@ import (
 	"context"
 	"reflect"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -15,6 +14,8 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	metadatafake "k8s.io/client-go/metadata/fake"
 	"k8s.io/client-go/tools/cache"
+
+	"kite/controllers/controllertest"
 )
 
 var podGVR = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
@@ -79,13 +80,12 @@ func TestMonitorsShareTypedInformers(t *testing.T) {
 	if _, err := client.CoreV1().Pods("default").Create(ctx, orphan, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for c.toDelete.Len() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the pod from the shared informer was not queued")
+	controllertest.WaitFor(t, "the pod from the shared informer queued", func() string {
+		if c.toDelete.Len() == 0 {
+			return "nothing queued"
 		}
-		time.Sleep(10 * time.Millisecond) // polling the queue's length
-	}
+		return ""
+	})
 	if r, _ := c.toDelete.Get(); r.uid != "pod-1" || r.gvr != podGVR || r.name != "p" {
 		t.Errorf("queued %+v", r)
 	}

@@ -88,6 +88,8 @@ func (h *harness) sawEvents() []string {
 func eventually(t testing.TB, check func() string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		why := check()
 		if why == "" {
@@ -96,7 +98,7 @@ func eventually(t testing.TB, check func() string) {
 		if time.Now().After(deadline) {
 			t.Fatal(why)
 		}
-		time.Sleep(10 * time.Millisecond) // polling with a deadline
+		<-tick.C
 	}
 }
 
