@@ -29,9 +29,9 @@ import (
 //
 // The store's memory outside the Go heap (Pebble's block cache and memtables, in C
 // memory when cgo is on) is freed to the C allocator, which keeps it: the returner
-// trims the C heap too (trimCHeap, malloc_trim), once when a quiet streak begins and
-// then every trimEvery quiet checks, since Pebble frees blocks when its compactions
-// end, which may be after the streak began. A trim walks the C heap's free chunks
+// empties the store's block cache and trims the C heap too (trimCHeap, malloc_trim),
+// once when a quiet streak begins and then every trimEvery quiet checks, since Pebble
+// frees blocks when its compactions end, which may be after the streak began. A trim walks the C heap's free chunks
 // (well under a millisecond for Pebble's tens of MiB) and holds no Go lock.
 
 const (
@@ -120,8 +120,10 @@ func (r *returner) observe(prev, cur heapSample) (collect, trim bool) {
 }
 
 // returnIdleMemory runs the returner every interval until ctx ends; a zero interval
-// leaves memory to the Go runtime.
-func (m *memoryOptions) returnIdleMemory(ctx context.Context, logger *slog.Logger) {
+// leaves memory to the Go runtime. dropCaches empties the caches a quiet server need
+// not keep (the store's block cache); it runs before each trim of the C heap, to which
+// it frees their memory.
+func (m *memoryOptions) returnIdleMemory(ctx context.Context, logger *slog.Logger, dropCaches func()) {
 	if m.returnInterval <= 0 {
 		return
 	}
@@ -146,6 +148,7 @@ func (m *memoryOptions) returnIdleMemory(ctx context.Context, logger *slog.Logge
 			cur = after
 		}
 		if trim {
+			dropCaches()
 			trimCHeap()
 		}
 		// The first streak of settleChecks quiet checks: start-up is over (a shorter

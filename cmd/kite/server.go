@@ -193,7 +193,6 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 	logger := slog.New(slog.NewTextHandler(logw, nil))
 	// client-go logs through klog; send it to the same place.
 	klog.SetSlogLogger(logger)
-	go o.memory.returnIdleMemory(ctx, logger)
 
 	dir, err := datadir.Open(datadir.Config{Path: o.dataDir})
 	if err != nil {
@@ -236,6 +235,7 @@ func serve(ctx context.Context, o serverOptions, stderr io.Writer, started time.
 		return err
 	}
 	defer closeStore()
+	go o.memory.returnIdleMemory(ctx, logger, store.DropCache)
 	st := store.Stats()
 	say("store opened (%d keys, rev %d) in %s", st.Keys, st.Revision, took())
 

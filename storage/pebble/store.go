@@ -49,7 +49,10 @@ type Config struct {
 // kept 64 MiB resident after any burst of writes. The API server serves lists and
 // watches from its watch cache, so the store's reads are single keys and the lists
 // that miss the cache; a 32 MiB block cache keeps a list of 10,000 keys as fast as a
-// larger one did. Smaller memtables mean more flushes and more L0 files to compact:
+// larger one did. Pebble counts the memtables against the cache's size, so blocks get
+// what the memtables leave (16 MiB with two); with a 16 MiB cache, a burst of creates
+// cost about a tenth more CPU (hack/apiload). Rather than a smaller cache, a quiet
+// server empties it (DropCache). Smaller memtables mean more flushes and more L0 files to compact:
 // with 8 MiB memtables and compactions that wait for 8 L0 files (Pebble's default is
 // 4), a burst of creates costs about a tenth more CPU in the store than with 32 MiB
 // memtables, where 4 MiB memtables with the default threshold cost 60% more
@@ -78,7 +81,8 @@ type Stats struct {
 type Store struct {
 	cfg      Config
 	db       *pebble.DB
-	fsCloser io.Closer // stops the disk health checks
+	cache    *pebble.Cache // the db's block cache, for DropCache
+	fsCloser io.Closer     // stops the disk health checks
 	log      *slog.Logger
 	hub      *fanout.Hub
 
@@ -94,6 +98,9 @@ type Store struct {
 	failed    atomic.Pointer[error] // a fatal write error; the store refuses writes after it
 
 	compactMu sync.Mutex // one compaction at a time
+
+	openMu sync.RWMutex // held to read closed; DropCache needs the db open
+	closed bool
 }
 
 // Open opens (or creates) the store in cfg.Dir. Data that is not a Kite store, or
@@ -123,7 +130,7 @@ func Open(ctx context.Context, cfg Config) (s *Store, err error) {
 	fs, fsCloser := vfs.WithDiskHealthChecks(vfs.Default, slowDiskThreshold, nil, func(info vfs.DiskSlowInfo) {
 		cfg.Logger.Warn("store disk is slow", "op", info.String())
 	})
-	db, err := openDB(cfg.Dir, fs)
+	db, cache, err := openDB(cfg.Dir, fs)
 	if err != nil {
 		_ = fsCloser.Close()
 		return nil, err
@@ -131,6 +138,7 @@ func Open(ctx context.Context, cfg Config) (s *Store, err error) {
 	s = &Store{
 		cfg:       cfg,
 		db:        db,
+		cache:     cache,
 		fsCloser:  fsCloser,
 		log:       cfg.Logger,
 		requests:  make(chan *request, 1024),
@@ -162,22 +170,23 @@ func Open(ctx context.Context, cfg Config) (s *Store, err error) {
 	return s, nil
 }
 
-// openDB opens the Pebble database, refusing a directory that holds something else.
-func openDB(dir string, fs vfs.FS) (db *pebble.DB, err error) {
+// openDB opens the Pebble database, refusing a directory that holds something else. The
+// block cache it returns lives as long as the database.
+func openDB(dir string, fs vfs.FS) (db *pebble.DB, cache *pebble.Cache, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("pebble: create %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("pebble: create %s: %w", dir, err)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("pebble: read %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("pebble: read %s: %w", dir, err)
 	}
 	// Pebble panics on some kinds of damage; a damaged store must be an error.
 	defer func() {
 		if p := recover(); p != nil {
-			db, err = nil, fmt.Errorf("%w: %s: %v", storage.ErrCorrupt, dir, p)
+			db, cache, err = nil, nil, fmt.Errorf("%w: %s: %v", storage.ErrCorrupt, dir, p)
 		}
 	}()
-	cache := pebble.NewCache(cacheSize)
+	cache = pebble.NewCache(cacheSize)
 	defer cache.Unref() // the DB holds its own reference
 	opts := &pebble.Options{
 		ErrorIfNotExists: len(entries) > 0,
@@ -197,11 +206,11 @@ func openDB(dir string, fs vfs.FS) (db *pebble.DB, err error) {
 	db, err = pebble.Open(dir, opts)
 	switch {
 	case err == nil:
-		return db, nil
+		return db, cache, nil
 	case errors.Is(err, pebble.ErrDBDoesNotExist), pebble.IsCorruptionError(err):
-		return nil, fmt.Errorf("%w: %s does not hold a readable Kite store: %w", storage.ErrCorrupt, dir, err)
+		return nil, nil, fmt.Errorf("%w: %s does not hold a readable Kite store: %w", storage.ErrCorrupt, dir, err)
 	default:
-		return nil, fmt.Errorf("pebble: open %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("pebble: open %s: %w", dir, err)
 	}
 }
 
@@ -307,6 +316,9 @@ func (s *Store) usable() error {
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		s.openMu.Lock()
+		s.closed = true
+		s.openMu.Unlock()
 		close(s.closing)
 		<-s.committed
 		s.bg.Wait()
@@ -315,6 +327,20 @@ func (s *Store) Close() error {
 		err = errors.Join(s.db.Close(), s.fsCloser.Close())
 	})
 	return err
+}
+
+// DropCache empties the block cache, handing its blocks to the allocator; reads fill it
+// again. The server's memory returner calls it when the server is quiet: after a burst
+// the cache holds up to its size less the memtables' share (about 16 MiB) of blocks an
+// idle API server, which serves lists and watches from its watch caches, rarely reads
+// again. It does nothing once Close has begun.
+func (s *Store) DropCache() {
+	s.openMu.RLock()
+	defer s.openMu.RUnlock()
+	if s.closed {
+		return
+	}
+	s.cache.Reserve(int(s.cache.MaxSize()))()
 }
 
 // view is a snapshot of the store as of a durable revision. Readers take a reference;
