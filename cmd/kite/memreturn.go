@@ -31,8 +31,9 @@ import (
 // memory when cgo is on) is freed to the C allocator, which keeps it: the returner
 // empties the store's block cache and trims the C heap too (trimCHeap, malloc_trim),
 // once when a quiet streak begins and then every trimEvery quiet checks, since Pebble
-// frees blocks when its compactions end, which may be after the streak began. A trim walks the C heap's free chunks
-// (well under a millisecond for Pebble's tens of MiB) and holds no Go lock.
+// frees blocks when its compactions end, which may be after the streak began. A trim
+// walks the C heap's free chunks (well under a millisecond for Pebble's tens of MiB)
+// and holds no Go lock.
 
 const (
 	// quietAllocs is the heap allocation per second below which the server counts as

@@ -21,8 +21,7 @@ import (
 // of it resident (about 88 MiB), although a quiet server runs 15-30 MiB of it.
 //
 // Once the server has first been quiet for settleChecks checks in a row (8 s with the
-// default interval; memreturn.go),
-// releaseStartupCode tells the kernel to read these mappings without readahead
+// default interval; memreturn.go), releaseStartupCode tells the kernel to read these mappings without readahead
 // (MADV_RANDOM) and to reclaim their pages now (MADV_PAGEOUT). The pages are clean
 // copies of the file, so nothing is lost: what the server still runs comes back at its
 // next use, a page at a time, and the rest stays out. Readahead stays off, or a fault

@@ -3,9 +3,8 @@
 // protobuf), LIST of 10,000 (full, paged by 500, by label selector; the full LIST also
 // with its body read but not decoded, which splits the server and the transport from
 // client-go's decoding; that body's decoding by client-go's codec alone; and the
-// server's CPU per full LIST), watch delivery latency to
-// 8 and 100 watchers, deletecollection of 10,000, and the server's RSS when given its
-// PID. It is a client-go program and takes any kubeconfig, so the same run
+// server's CPU per full LIST), watch delivery latency to 8 and 100 watchers,
+// deletecollection of 10,000, and the server's RSS when given its PID. It is a client-go program and takes any kubeconfig, so the same run
 // measures kube-apiserver+etcd side by side:
 //
 //	go run ./hack/apiload -kubeconfig .kite/kubeconfig -pid $(pgrep -n kite)

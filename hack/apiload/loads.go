@@ -160,13 +160,12 @@ func lists(ctx context.Context, r *report, c kubernetes.Interface, pid int, ct, 
 	return nil
 }
 
-// readList sends the request the typed full LIST of ns's ConfigMaps sends (its Accept
-// header is the client's) and reads the answer into buf until it ends, as client-go
-// reads a body before decoding it: in large reads, so that the flow-control updates the
-// client sends are those of a typed LIST. It returns the body's size.
+// readList sends the request of the typed full LIST of ns's ConfigMaps (listBody) and
+// reads the answer into buf until it ends, as client-go reads a body before decoding
+// it: in large reads, so that the flow-control updates the client sends are those of a
+// typed LIST. It returns the body's size.
 func readList(ctx context.Context, c kubernetes.Interface, ns string, buf []byte) (int64, error) {
-	body, err := c.CoreV1().RESTClient().Get().Namespace(ns).Resource("configmaps").
-		VersionedParams(&metav1.ListOptions{}, scheme.ParameterCodec).Stream(ctx)
+	body, err := listBody(ctx, c, ns)
 	if err != nil {
 		return 0, err
 	}
@@ -184,11 +183,17 @@ func readList(ctx context.Context, c kubernetes.Interface, ns string, buf []byte
 	}
 }
 
+// listBody sends the request of the typed full LIST of ns's ConfigMaps (its Accept
+// header is the client's) and returns the answer's body.
+func listBody(ctx context.Context, c kubernetes.Interface, ns string) (io.ReadCloser, error) {
+	return c.CoreV1().RESTClient().Get().Namespace(ns).Resource("configmaps").
+		VersionedParams(&metav1.ListOptions{}, scheme.ParameterCodec).Stream(ctx)
+}
+
 // decodeList reads one full LIST of ns's ConfigMaps into memory and times decoding it
 // with client-go's codec, ten times: the part of a typed LIST no server can shorten.
 func decodeList(ctx context.Context, c kubernetes.Interface, ns string) ([]time.Duration, error) {
-	body, err := c.CoreV1().RESTClient().Get().Namespace(ns).Resource("configmaps").
-		VersionedParams(&metav1.ListOptions{}, scheme.ParameterCodec).Stream(ctx)
+	body, err := listBody(ctx, c, ns)
 	if err != nil {
 		return nil, err
 	}

@@ -52,8 +52,8 @@ type Config struct {
 // larger one did. Pebble counts the memtables against the cache's size, so blocks get
 // what the memtables leave (16 MiB with two); with a 16 MiB cache, a burst of creates
 // cost about a tenth more CPU (hack/apiload). Rather than a smaller cache, a quiet
-// server empties it (DropCache). Smaller memtables mean more flushes and more L0 files to compact:
-// with 8 MiB memtables and compactions that wait for 8 L0 files (Pebble's default is
+// server empties it (DropCache). Smaller memtables mean more flushes and more L0 files
+// to compact: with 8 MiB memtables and compactions that wait for 8 L0 files (Pebble's default is
 // 4), a burst of creates costs about a tenth more CPU in the store than with 32 MiB
 // memtables, where 4 MiB memtables with the default threshold cost 60% more
 // (storagebench, 40,000 creates at 64 writers). Up to memTableStopWrites memtables
@@ -99,8 +99,7 @@ type Store struct {
 
 	compactMu sync.Mutex // one compaction at a time
 
-	openMu sync.RWMutex // held to read closed; DropCache needs the db open
-	closed bool
+	closeMu sync.RWMutex // orders DropCache, which needs the db open, before Close
 }
 
 // Open opens (or creates) the store in cfg.Dir. Data that is not a Kite store, or
@@ -316,10 +315,9 @@ func (s *Store) usable() error {
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
-		s.openMu.Lock()
-		s.closed = true
-		s.openMu.Unlock()
+		s.closeMu.Lock()
 		close(s.closing)
+		s.closeMu.Unlock()
 		<-s.committed
 		s.bg.Wait()
 		s.hub.Close()
@@ -335,10 +333,12 @@ func (s *Store) Close() error {
 // idle API server, which serves lists and watches from its watch caches, rarely reads
 // again. It does nothing once Close has begun.
 func (s *Store) DropCache() {
-	s.openMu.RLock()
-	defer s.openMu.RUnlock()
-	if s.closed {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	select {
+	case <-s.closing:
 		return
+	default:
 	}
 	s.cache.Reserve(int(s.cache.MaxSize()))()
 }
